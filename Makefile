@@ -1,0 +1,97 @@
+# bgxdp - make builds, make test tests, make bench measures.
+#
+# Everything generated goes to build/: the BPF object, its skeleton, the
+# bgxdp binary, and the test binaries (built with ASan + UBSan).
+
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m)
+BUILD    ?= build
+VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+
+COMMON_CFLAGS := -std=gnu11 -g -Wall -Wextra -Werror -Wno-missing-field-initializers \
+                 -Iinclude -Iuser -I$(BUILD) -DBGXDP_VERSION='"$(VERSION)"'
+CFLAGS   ?= -O2
+SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDLIBS   := -lbpf -lelf -lz
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf \
+              -I/usr/include/$(ARCH)-linux-gnu -D__TARGET_ARCH_$(ARCH)
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELETONS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+SHARED_HDRS := $(wildcard include/*.h)
+BPF_HDRS   := $(wildcard bpf/*.h) $(SHARED_HDRS)
+USER_HDRS  := $(wildcard user/*.h) $(SHARED_HDRS)
+CORE_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
+CORE_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
+SAN_OBJS   := $(patsubst user/%.c,$(BUILD)/san/%.o,$(CORE_SRCS))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+KERNEL_TESTS := $(patsubst tests/kernel/%.c,$(BUILD)/tests/%,$(wildcard tests/kernel/test_*.c))
+TEST_HELPERS := $(wildcard tests/kernel/helpers_*.c)
+
+.SECONDARY:
+.PHONY: all test check unit kernel-test e2e tests bench clean install
+all: $(BUILD)/bgxdp
+
+$(BUILD) $(BUILD)/obj $(BUILD)/san $(BUILD)/tests:
+	mkdir -p $@
+
+# --- data plane ------------------------------------------------------------
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
+
+# --- control plane ---------------------------------------------------------
+$(BUILD)/obj/%.o: user/%.c $(USER_HDRS) $(SKELETONS) | $(BUILD)/obj
+	$(CC) $(COMMON_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/san/%.o: user/%.c $(USER_HDRS) $(SKELETONS) | $(BUILD)/san
+	$(CC) $(COMMON_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD)/bgxdp: $(BUILD)/obj/main.o $(CORE_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# A sanitized bgxdp, used by the CLI tests.
+$(BUILD)/bgxdp-san: $(BUILD)/san/main.o $(SAN_OBJS)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+# --- tests -----------------------------------------------------------------
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) $(USER_HDRS) | $(BUILD)/tests
+	$(CC) $(COMMON_CFLAGS) $(SAN_FLAGS) -o $@ $< $(SAN_OBJS) $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/test_%: tests/kernel/test_%.c $(TEST_HELPERS) $(SKELETONS) $(USER_HDRS) | $(BUILD)/tests
+	$(CC) $(COMMON_CFLAGS) -Itests/kernel $(SAN_FLAGS) -o $@ $< $(TEST_HELPERS) $(LDLIBS) -lcmocka -lpthread
+
+tests: $(BUILD)/bgxdp $(BUILD)/bgxdp-san $(UNIT_TESTS) $(KERNEL_TESTS)
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+kernel-test: $(KERNEL_TESTS)
+	@set -e; for t in $(KERNEL_TESTS); do echo "== $$t"; $$t; done
+
+e2e: $(BUILD)/bgxdp $(BUILD)/bgxdp-san
+	tests/e2e/run.sh
+
+# Everything, on a fresh machine: installs dependencies first.
+test:
+	scripts/test.sh
+
+# Everything, dependencies already installed.
+check: tests
+	$(MAKE) unit
+	$(MAKE) kernel-test
+	$(MAKE) e2e
+
+bench: $(BUILD)/bgxdp
+	bench/run.sh
+
+install: $(BUILD)/bgxdp
+	install -D -m 0755 $(BUILD)/bgxdp $(DESTDIR)/usr/local/sbin/bgxdp
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* maps.h - every map of the data plane; names are the pin file names. */
+#ifndef BGXDP_MAPS_H
+#define BGXDP_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "bgxdp.h"
+
+/* VIP (and preview address) -> service. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * BGXDP_MAX_SERVICES);
+	__type(key, struct vip_key);
+	__type(value, struct vip_value);
+} services SEC(".maps");
+
+/* One config word per service; mmap-able so userspace publishes it with a
+ * single atomic store (see include/bgxdp.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, BGXDP_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, __u64);
+} svc_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BGXDP_MAX_SERVICES * BGXDP_COLORS * BGXDP_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct backend);
+} backends SEC(".maps");
+
+/* Two buffers per service and color; the config word says which is live. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BGXDP_MAX_SERVICES * BGXDP_COLORS * 2);
+	__type(key, __u32);
+	__type(value, struct maglev_ring);
+} maglev_rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BGXDP_DEFAULT_FLOWS);
+	__type(key, struct flow_key);
+	__type(value, struct flow_value);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BGXDP_DEFAULT_FLOWS);
+	__type(key, struct reverse_key);
+	__type(value, struct reverse_value);
+} reverse_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BGXDP_MAX_SERVICES * BGXDP_COLORS);
+	__type(key, __u32);
+	__type(value, struct color_counters);
+} color_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BGXDP_MAX_SERVICES * BGXDP_COLORS * BGXDP_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct backend_counters);
+} backend_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PASS_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} passed_counters SEC(".maps");
+
+/* Control-plane state; the programs never touch it, it is here so it is
+ * created and pinned with the rest of the instance. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BGXDP_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct svc_meta);
+} svc_meta SEC(".maps");
+
+#endif /* BGXDP_MAPS_H */

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * bgxdp.h - every struct and constant shared by the data plane (bpf/) and
+ * the control plane (user/).
+ *
+ * Both clang -target bpf and the host compiler must agree on the layout of
+ * everything here, so: fixed-width types only, explicit padding, no
+ * bitfields, no pointers, and a _Static_assert on every size.  Multi-byte
+ * fields that come from packets (ports) stay in network byte order; fields
+ * that only bgxdp writes are in host byte order.
+ */
+#ifndef BGXDP_H
+#define BGXDP_H
+
+#include <linux/types.h>
+
+/* ---- limits ----------------------------------------------------------- */
+
+#define BGXDP_MAX_SERVICES     16
+#define BGXDP_MAX_BACKENDS     128     /* per service and color */
+/* Maglev ring size: a prime >= 100 * BGXDP_MAX_BACKENDS, so every backend
+ * owns at least 100 slots and the ring stays within 1 % of fair share. */
+#define BGXDP_RING_SIZE        13001
+#define BGXDP_NAME_LEN         32      /* service name, NUL included */
+#define BGXDP_SHARE_SCALE      10000   /* shares are basis points: 0..10000 */
+#define BGXDP_DEFAULT_FLOWS    262144  /* flow table entries, default */
+
+/* ---- colors ------------------------------------------------------------ */
+
+#define BGXDP_BLUE             0
+#define BGXDP_GREEN            1
+#define BGXDP_COLORS           2
+
+/* Address families as stored in keys (not AF_* so BPF needs no libc). */
+#define BGXDP_FAMILY_IPV4      4
+#define BGXDP_FAMILY_IPV6      6
+
+/*
+ * All addresses are 16 bytes.  An IPv4 address sits in bytes 0..3 and
+ * bytes 4..15 are zero, so IPv4 and IPv6 share one key layout and one hash.
+ */
+#define BGXDP_ADDR_LEN         16
+
+/* ---- service lookup: VIP -> service ------------------------------------ */
+
+/* Key of the `services` hash map.  Also used for the preview address. */
+struct vip_key {
+	__u8  addr[BGXDP_ADDR_LEN];
+	__be16 port;
+	__u8  proto;                   /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8  family;                  /* BGXDP_FAMILY_* */
+};
+
+/* The preview address always goes to green, whatever the share. */
+#define VIP_FLAG_PREVIEW       (1u << 0)
+
+struct vip_value {
+	__u32 service_id;              /* index into every per-service map */
+	__u32 flags;                   /* VIP_FLAG_* */
+};
+
+/*
+ * ---- the service config word ------------------------------------------
+ *
+ * Everything that decides a new flow's color and ring lives in one aligned
+ * 64-bit word per service (`svc_config`, an mmap-able array).  The control
+ * plane prepares the inactive ring buffer first and then publishes the
+ * whole decision with one atomic 8-byte store, so a packet that reads the
+ * word once sees either the old config or the new one, never a mix.
+ *
+ *   bits  0..15  green share in basis points (0..10000)
+ *   bit  16      which of the two blue ring buffers is live
+ *   bit  17      which of the two green ring buffers is live
+ *   bit  18      affinity by client address (else by flow 5-tuple)
+ *   bit  19      service is configured (a word of 0 means "no service")
+ *   bit  20      the live blue ring has at least one backend
+ *   bit  21      the live green ring has at least one backend
+ *   bits 32..63  generation, +1 on every publish (tells configs apart)
+ */
+#define CFG_SHARE_MASK         0xffffull
+#define CFG_RING_BUFFER(color) (1ull << (16 + (color)))
+#define CFG_AFFINITY_CLIENT    (1ull << 18)
+#define CFG_CONFIGURED         (1ull << 19)
+#define CFG_HAS_BACKENDS(color) (1ull << (20 + (color)))
+#define CFG_GEN_SHIFT          32
+
+static inline __u32 cfg_green_share(__u64 word)
+{
+	return (__u32)(word & CFG_SHARE_MASK);
+}
+
+static inline __u32 cfg_ring_buffer(__u64 word, __u32 color)
+{
+	return (word & CFG_RING_BUFFER(color)) ? 1 : 0;
+}
+
+static inline __u32 cfg_generation(__u64 word)
+{
+	return (__u32)(word >> CFG_GEN_SHIFT);
+}
+
+static inline __u64 cfg_with_share(__u64 word, __u32 green_share)
+{
+	return (word & ~CFG_SHARE_MASK) | (green_share & CFG_SHARE_MASK);
+}
+
+static inline __u64 cfg_next_generation(__u64 word)
+{
+	return word + (1ull << CFG_GEN_SHIFT);
+}
+
+/* ---- backends and rings ------------------------------------------------- */
+
+#define BACKEND_EMPTY          0       /* slot unused */
+#define BACKEND_UP             1       /* in the ring, takes new flows */
+#define BACKEND_DRAIN          2       /* out of the ring, keeps its flows */
+#define BACKEND_DOWN           3       /* out of the ring, marked down */
+
+/* `backends` array, index backend_index(service, color, slot). */
+struct backend {
+	__u8  addr[BGXDP_ADDR_LEN];
+	__be16 port;
+	__u8  family;
+	__u8  state;                   /* BACKEND_* */
+	__u16 weight;                  /* relative Maglev weight, 1..1000 */
+	__u16 pad;
+};
+
+/*
+ * A Maglev lookup table: slot -> backend slot (index into the color's
+ * backends).  Each service and color has two buffers; the config word says
+ * which one is live, the other is rewritten and then published.
+ */
+struct maglev_ring {
+	__u16 slots[BGXDP_RING_SIZE];
+	__u16 pad[3];
+};
+
+static inline __u32 backend_index(__u32 service_id, __u32 color, __u32 slot)
+{
+	return (service_id * BGXDP_COLORS + color) * BGXDP_MAX_BACKENDS + slot;
+}
+
+static inline __u32 ring_index(__u32 service_id, __u32 color, __u32 buffer)
+{
+	return (service_id * BGXDP_COLORS + color) * 2 + buffer;
+}
+
+static inline __u32 color_index(__u32 service_id, __u32 color)
+{
+	return service_id * BGXDP_COLORS + color;
+}
+
+/* ---- flows -------------------------------------------------------------- */
+
+/* `flows` LRU hash: client -> VIP direction, as the packet arrives.
+ * 4-byte aligned so the hash reads it a word at a time. */
+struct __attribute__((aligned(4))) flow_key {
+	__u8  client[BGXDP_ADDR_LEN];
+	__u8  vip[BGXDP_ADDR_LEN];
+	__be16 client_port;
+	__be16 vip_port;
+	__u8  proto;
+	__u8  family;
+	__u8  pad[2];
+};
+
+#define FLOW_OPEN              0
+#define FLOW_CLOSING           1       /* TCP FIN or RST seen */
+
+struct flow_value {
+	__u8  backend[BGXDP_ADDR_LEN];
+	__be16 backend_port;
+	__u8  color;
+	__u8  state;                   /* FLOW_* */
+	__u16 service_id;
+	__u16 backend_slot;
+	__u64 last_seen_ns;            /* bpf_ktime_get_coarse_ns() clock */
+};
+
+/* Idle timeouts: a flow idle for longer is treated as new (re-picked). */
+#define FLOW_TCP_IDLE_NS       (900ull * 1000000000ull)   /* as IPVS */
+#define FLOW_TCP_CLOSING_NS    (10ull * 1000000000ull)
+#define FLOW_UDP_IDLE_NS       (30ull * 1000000000ull)
+/* last_seen is refreshed at most this often, to keep writes off the
+ * hot path of established flows. */
+#define FLOW_TOUCH_NS          (1000000000ull)
+
+/* `reverse_flows` LRU hash: backend -> client direction, for tc egress. */
+struct reverse_key {
+	__u8  backend[BGXDP_ADDR_LEN];
+	__u8  client[BGXDP_ADDR_LEN];
+	__be16 backend_port;
+	__be16 client_port;
+	__u8  proto;
+	__u8  family;
+	__u8  pad[2];
+};
+
+struct reverse_value {
+	__u8  vip[BGXDP_ADDR_LEN];
+	__be16 vip_port;
+	__u16 service_id;
+	__u8  color;
+	__u8  pad[3];
+};
+
+/* ---- counters (per-CPU arrays, summed by userspace) --------------------- */
+
+/* `color_counters`, index color_index(service, color). */
+struct color_counters {
+	__u64 packets_to_backend;
+	__u64 bytes_to_backend;
+	__u64 packets_to_client;
+	__u64 bytes_to_client;
+	__u64 flows_created;
+	__u64 resets_from_backend;
+};
+
+/* `backend_counters`, index backend_index(service, color, slot). */
+struct backend_counters {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* `passed_counters`, index PASS_*: packets let through untouched. */
+enum pass_reason {
+	PASS_NOT_IP = 0,               /* not IPv4/IPv6 (ARP, LLDP, ...) */
+	PASS_NOT_VIP,                  /* IP, but not to a configured VIP */
+	PASS_FRAGMENT,                 /* IPv4 fragment or IPv6 fragment header */
+	PASS_MALFORMED,                /* truncated or inconsistent headers */
+	PASS_UNSUPPORTED,              /* protocol or extension header we skip */
+	PASS_NO_BACKEND,               /* VIP, but no backend to choose */
+	PASS_REASONS
+};
+
+/* ---- control-plane state ------------------------------------------------ */
+
+/*
+ * `svc_meta` array, one per service.  Only userspace reads or writes it;
+ * it lives in a pinned map so every bgxdp command is stateless.
+ */
+struct svc_meta {
+	char  name[BGXDP_NAME_LEN];
+	struct vip_key vip;
+	struct vip_key preview;        /* family 0 = no preview address */
+	__u8  in_use;
+	__u8  affinity_client;
+	__u8  pad[6];
+	__u64 previous_word;           /* config word before the last change */
+	__u64 last_change_unix_ns;     /* CLOCK_REALTIME of the last change */
+	__u64 changes;                 /* config changes published */
+};
+
+/* ---- pins --------------------------------------------------------------- */
+
+#define BGXDP_DEFAULT_PIN_DIR  "/sys/fs/bpf/bgxdp"
+#define BGXDP_PIN_DIR_ENV      "BGXDP_PIN_DIR"
+
+/* ---- layout checks: both compilers must agree --------------------------- */
+
+_Static_assert(sizeof(struct vip_key) == 20, "vip_key layout");
+_Static_assert(sizeof(struct vip_value) == 8, "vip_value layout");
+_Static_assert(sizeof(struct backend) == 24, "backend layout");
+_Static_assert(sizeof(struct maglev_ring) == 26008, "maglev_ring layout");
+_Static_assert(sizeof(struct flow_key) == 40, "flow_key layout");
+_Static_assert(sizeof(struct flow_value) == 32, "flow_value layout");
+_Static_assert(sizeof(struct reverse_key) == 40, "reverse_key layout");
+_Static_assert(sizeof(struct reverse_value) == 24, "reverse_value layout");
+_Static_assert(sizeof(struct color_counters) == 48, "color_counters layout");
+_Static_assert(sizeof(struct backend_counters) == 16, "backend_counters layout");
+_Static_assert(sizeof(struct svc_meta) == 104, "svc_meta layout");
+
+#endif /* BGXDP_H */

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * bgxdp_hash.h - the hashes that turn a flow into a color and a ring slot.
+ *
+ * Compiled into both the XDP program and userspace (status, tests, the
+ * reference model), so every host with the same config picks the same
+ * backend for the same flow without sharing state.  MurmurHash3-style
+ * mixing over the 32-bit words of the key: cheap in BPF (no helpers, no
+ * loops the verifier cannot unroll) and well spread for bucketing.
+ */
+#ifndef BGXDP_HASH_H
+#define BGXDP_HASH_H
+
+#include "bgxdp.h"
+
+/* Different seeds make the color choice and the backend choice independent:
+ * with one hash, a 10 % green share would also pick from 10 % of the ring. */
+#define BGXDP_SEED_COLOR       0x9e3779b9u
+#define BGXDP_SEED_RING        0x7f4a7c15u
+
+static inline __u32 bgxdp_rotl32(__u32 x, __u32 r)
+{
+	return (x << r) | (x >> (32 - r));
+}
+
+static inline __u32 bgxdp_hash_round(__u32 h, __u32 k)
+{
+	k *= 0xcc9e2d51u;
+	k = bgxdp_rotl32(k, 15);
+	k *= 0x1b873593u;
+	h ^= k;
+	h = bgxdp_rotl32(h, 13);
+	return h * 5 + 0xe6546b64u;
+}
+
+static inline __u32 bgxdp_hash_final(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+#ifdef __clang__
+#define BGXDP_UNROLL _Pragma("unroll")
+#else
+#define BGXDP_UNROLL
+#endif
+
+/* Word i of a key: memcpy keeps the load legal for any compiler (no
+ * aliasing games) and is one 4-byte load since keys are 4-byte aligned. */
+static inline __u32 bgxdp_load_word(const void *base, int i)
+{
+	__u32 w;
+
+	__builtin_memcpy(&w, (const __u8 *)base + 4 * i, 4);
+	return w;
+}
+
+/* Hash of the whole flow key (10 words, pad bytes must be zero). */
+static inline __u32 bgxdp_flow_hash(const struct flow_key *key, __u32 seed)
+{
+	__u32 h = seed;
+
+	BGXDP_UNROLL
+	for (int i = 0; i < (int)(sizeof(*key) / 4); i++)
+		h = bgxdp_hash_round(h, bgxdp_load_word(key, i));
+	return bgxdp_hash_final(h ^ (__u32)sizeof(*key));
+}
+
+/* Hash of the client address only: --affinity client. */
+static inline __u32 bgxdp_client_hash(const struct flow_key *key, __u32 seed)
+{
+	__u32 h = seed;
+
+	BGXDP_UNROLL
+	for (int i = 0; i < BGXDP_ADDR_LEN / 4; i++)
+		h = bgxdp_hash_round(h, bgxdp_load_word(key->client, i));
+	return bgxdp_hash_final(h ^ BGXDP_ADDR_LEN);
+}
+
+static inline __u32 bgxdp_choice_hash(const struct flow_key *key, __u64 word,
+				      __u32 seed)
+{
+	return (word & CFG_AFFINITY_CLIENT) ? bgxdp_client_hash(key, seed)
+					    : bgxdp_flow_hash(key, seed);
+}
+
+/*
+ * The color of a new flow: its bucket in 0..9999 against the green share.
+ * A flow whose bucket is below the share is green, so raising the share
+ * only ever moves flows (or clients) from blue to green: monotone canary.
+ */
+static inline __u32 bgxdp_pick_color(const struct flow_key *key, __u64 word)
+{
+	__u32 bucket = bgxdp_choice_hash(key, word, BGXDP_SEED_COLOR) %
+		       BGXDP_SHARE_SCALE;
+
+	return bucket < cfg_green_share(word) ? BGXDP_GREEN : BGXDP_BLUE;
+}
+
+/* The Maglev ring slot of a new flow. */
+static inline __u32 bgxdp_pick_ring_slot(const struct flow_key *key, __u64 word)
+{
+	return bgxdp_choice_hash(key, word, BGXDP_SEED_RING) % BGXDP_RING_SIZE;
+}
+
+#endif /* BGXDP_HASH_H */
