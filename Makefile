@@ -69,13 +69,13 @@ $(BUILD)/tests/test_%: tests/kernel/test_%.c $(TEST_HELPERS) $(SKELETONS) $(USER
 tests: $(BUILD)/bgxdp $(BUILD)/bgxdp-san $(UNIT_TESTS) $(KERNEL_TESTS)
 
 unit: $(UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
 kernel-test: $(KERNEL_TESTS)
-	@set -e; for t in $(KERNEL_TESTS); do echo "== $$t"; $$t; done
+	@rc=0; for t in $(KERNEL_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
 e2e: $(BUILD)/bgxdp $(BUILD)/bgxdp-san
-	tests/e2e/run.sh
+	BGXDP=$(BUILD)/bgxdp tests/e2e/run.sh
 
 # Everything, on a fresh machine: installs dependencies first.
 test:

@@ -1,19 +1,444 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* STUB: replaced by the real data plane.  Passes everything. */
+/*
+ * bgxdp.bpf.c - the data plane.
+ *
+ *   xdp_ingress: client -> VIP.  parse -> service -> flow -> pick (color,
+ *                ring slot) -> rewrite dst to the backend -> count -> PASS.
+ *   tc_egress:   backend -> client.  parse -> reverse flow -> rewrite src
+ *                back to the VIP -> count -> OK.
+ *
+ * Neither program ever drops: whatever is not ours leaves byte-identical.
+ * Maps are in maps.h, parsing in parse.h, checksum arithmetic in csum.h.
+ */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "bgxdp.h"
+#include "bgxdp_hash.h"
 #include "maps.h"
+#include "parse.h"
+#include "csum.h"
+
+/* The config word is written by userspace through mmap at any time: read
+ * it exactly once, as one 8-byte load, so the whole decision for a flow
+ * comes from a single published word. */
+#define READ_ONCE_U64(p) (*(const volatile __u64 *)(p))
+
+/* ---- counters ------------------------------------------------------------ */
+
+static __always_inline void count_pass(__u32 reason)
+{
+	__u64 *n = bpf_map_lookup_elem(&passed_counters, &reason);
+
+	if (n)
+		*n += 1;        /* per-CPU: no atomics needed */
+}
+
+static __always_inline int pass(__u32 reason)
+{
+	count_pass(reason);
+	return XDP_PASS;
+}
+
+static __always_inline void count_to_backend(__u32 svc, __u32 color,
+					     __u32 slot, __u32 bytes,
+					     bool new_flow)
+{
+	__u32 ci = color_index(svc, color);
+	__u32 bi = backend_index(svc, color, slot);
+	struct color_counters *cc = bpf_map_lookup_elem(&color_counters, &ci);
+	struct backend_counters *bc = bpf_map_lookup_elem(&backend_counters, &bi);
+
+	if (cc) {
+		cc->packets_to_backend += 1;
+		cc->bytes_to_backend += bytes;
+		if (new_flow)
+			cc->flows_created += 1;
+	}
+	if (bc) {
+		bc->packets += 1;
+		bc->bytes += bytes;
+	}
+}
+
+static __always_inline void count_to_client(__u32 svc, __u32 color,
+					    __u32 bytes, bool reset)
+{
+	__u32 ci = color_index(svc, color);
+	struct color_counters *cc = bpf_map_lookup_elem(&color_counters, &ci);
+
+	if (cc) {
+		cc->packets_to_client += 1;
+		cc->bytes_to_client += bytes;
+		if (reset)
+			cc->resets_from_backend += 1;
+	}
+}
+
+/* ---- service and flow -------------------------------------------------- */
+
+static __always_inline struct vip_value *lookup_service(const struct packet *pkt)
+{
+	struct vip_key key = {};
+
+	__builtin_memcpy(key.addr, pkt->daddr, BGXDP_ADDR_LEN);
+	key.port = pkt->dport;
+	key.proto = pkt->proto;
+	key.family = pkt->family;
+	return bpf_map_lookup_elem(&services, &key);
+}
+
+static __always_inline void make_flow_key(const struct packet *pkt,
+					  struct flow_key *key)
+{
+	__builtin_memset(key, 0, sizeof(*key));   /* pad is hashed: zero it */
+	__builtin_memcpy(key->client, pkt->saddr, BGXDP_ADDR_LEN);
+	__builtin_memcpy(key->vip, pkt->daddr, BGXDP_ADDR_LEN);
+	key->client_port = pkt->sport;
+	key->vip_port = pkt->dport;
+	key->proto = pkt->proto;
+	key->family = pkt->family;
+}
+
+static __always_inline __u64 flow_idle_timeout(const struct flow_value *flow,
+					       __u8 proto)
+{
+	if (proto != IPPROTO_TCP)
+		return FLOW_UDP_IDLE_NS;
+	return flow->state == FLOW_CLOSING ? FLOW_TCP_CLOSING_NS
+					   : FLOW_TCP_IDLE_NS;
+}
+
+/* How long a flow has been idle.  Signed: another CPU may have stamped
+ * last_seen a moment after this CPU read the clock, and that must read as
+ * "just seen", not as an unsigned wrap to "idle for ages". */
+static __always_inline __s64 flow_idle_ns(const struct flow_value *flow,
+					  __u64 now)
+{
+	return (__s64)(now - flow->last_seen_ns);
+}
+
+/* May an existing flow entry still be used for this packet?  Not once it
+ * has idled out, and not for a fresh SYN after the old connection closed:
+ * the client reuses the port for a new connection, which is picked anew. */
+static __always_inline bool flow_usable(const struct flow_value *flow,
+					const struct packet *pkt, __u64 now)
+{
+	bool syn_only = (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) ==
+			TCP_FLAG_SYN;
+
+	if (flow_idle_ns(flow, now) > (__s64)flow_idle_timeout(flow, pkt->proto))
+		return false;
+	if (pkt->proto == IPPROTO_TCP && flow->state == FLOW_CLOSING &&
+	    syn_only)
+		return false;
+	return true;
+}
+
+/* Bookkeeping on a packet of a known flow: FIN/RST start the short closing
+ * timeout; last_seen is written at most once per FLOW_TOUCH_NS so a busy
+ * flow does not bounce its cache line between CPUs on every packet. */
+static __always_inline void flow_touch(struct flow_value *flow,
+				       const struct packet *pkt, __u64 now)
+{
+	if (pkt->proto == IPPROTO_TCP && flow->state == FLOW_OPEN &&
+	    (pkt->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST))) {
+		flow->state = FLOW_CLOSING;
+		flow->last_seen_ns = now;
+		return;
+	}
+	if (flow_idle_ns(flow, now) > (__s64)FLOW_TOUCH_NS)
+		flow->last_seen_ns = now;
+}
+
+/* ---- picking a backend for a new flow -------------------------------- */
+
+/* The color a new flow goes to under `word`, or -1 if neither color has a
+ * backend.  The preview address always tries green first. */
+static __always_inline int pick_color(const struct flow_key *key, __u64 word,
+				      const struct vip_value *vip)
+{
+	__u32 color;
+
+	if (vip->flags & VIP_FLAG_PREVIEW)
+		color = BGXDP_GREEN;
+	else
+		color = bgxdp_pick_color(key, word);
+	if (word & CFG_HAS_BACKENDS(color))
+		return color;
+	color ^= 1;     /* the other color */
+	if (word & CFG_HAS_BACKENDS(color))
+		return color;
+	return -1;
+}
+
+/* A new flow: color, ring slot and backend, all from one config word.
+ * Returns the backend's slot in its color, or -1 if there is none. */
+static __always_inline int pick_backend(const struct flow_key *key, __u32 svc,
+					const struct vip_value *vip,
+					__u32 *color_out)
+{
+	__u32 idx, ring_slot, backend_slot;
+	struct maglev_ring *ring;
+	__u64 *word_ptr, word;
+	int color;
+
+	word_ptr = bpf_map_lookup_elem(&svc_config, &svc);
+	if (!word_ptr)
+		return -1;
+	word = READ_ONCE_U64(word_ptr);
+	if (!(word & CFG_CONFIGURED))
+		return -1;
+
+	color = pick_color(key, word, vip);
+	if (color < 0)
+		return -1;
+
+	idx = ring_index(svc, color, cfg_ring_buffer(word, color));
+	ring = bpf_map_lookup_elem(&maglev_rings, &idx);
+	if (!ring)
+		return -1;
+	ring_slot = bgxdp_pick_ring_slot(key, word);
+	/* clang knows x % RING_SIZE < RING_SIZE and would drop the check;
+	 * the verifier does not track it through the division, so hide the
+	 * value from clang and keep an explicit bound. */
+	asm volatile("" : "+r"(ring_slot));
+	if (ring_slot >= BGXDP_RING_SIZE)
+		return -1;
+	backend_slot = ring->slots[ring_slot];
+	if (backend_slot >= BGXDP_MAX_BACKENDS)
+		return -1;
+	*color_out = color;
+	return backend_slot;
+}
+
+/* Record both directions of a new flow. */
+static __always_inline void record_flow(const struct flow_key *key,
+					const struct packet *pkt,
+					struct flow_value *flow)
+{
+	struct reverse_key rkey = {};
+	struct reverse_value rval = {};
+
+	bpf_map_update_elem(&flows, key, flow, BPF_ANY);
+
+	__builtin_memcpy(rkey.backend, flow->backend, BGXDP_ADDR_LEN);
+	__builtin_memcpy(rkey.client, pkt->saddr, BGXDP_ADDR_LEN);
+	rkey.backend_port = flow->backend_port;
+	rkey.client_port = pkt->sport;
+	rkey.proto = pkt->proto;
+	rkey.family = pkt->family;
+	__builtin_memcpy(rval.vip, pkt->daddr, BGXDP_ADDR_LEN);
+	rval.vip_port = pkt->dport;
+	rval.service_id = flow->service_id;
+	rval.color = flow->color;
+	bpf_map_update_elem(&reverse_flows, &rkey, &rval, BPF_ANY);
+}
+
+/* ---- rewrite ------------------------------------------------------------ */
+
+static __always_inline __u32 l4_csum_off(const struct packet *pkt)
+{
+	return pkt->l4_off + (pkt->proto == IPPROTO_TCP ? TCP_CSUM_OFF
+							: UDP_CSUM_OFF);
+}
+
+/* Destination address and port -> the backend, checksums updated
+ * incrementally.  Every store is inside headers parse_packet() already
+ * read, so none can fail on a frame that parsed. */
+static __always_inline int rewrite_destination(struct xdp_md *ctx,
+					       const struct packet *pkt,
+					       const struct flow_value *flow)
+{
+	__u8 new_addr[BGXDP_ADDR_LEN];
+	__be16 new_port = flow->backend_port;
+	__u64 acc;
+
+	__builtin_memcpy(new_addr, flow->backend, BGXDP_ADDR_LEN);
+
+	if (pkt->family == BGXDP_FAMILY_IPV4) {
+		__u16 ip_csum;
+
+		acc = csum_acc_start(pkt->ip_csum);
+		acc = csum_acc_replace(acc, pkt->daddr, new_addr, 4);
+		ip_csum = csum_acc_finish(acc);
+		if (bpf_xdp_store_bytes(ctx, pkt->l3_off + IPV4_CSUM_OFF,
+					&ip_csum, 2) ||
+		    bpf_xdp_store_bytes(ctx, pkt->l3_off + IPV4_DADDR_OFF,
+					new_addr, 4))
+			return -1;
+	} else {
+		if (bpf_xdp_store_bytes(ctx, pkt->l3_off + IPV6_DADDR_OFF,
+					new_addr, 16))
+			return -1;
+	}
+
+	/* A zero UDP checksum over IPv4 means "none": keep it that way. */
+	if (!(pkt->proto == IPPROTO_UDP && pkt->l4_csum == 0)) {
+		__u16 l4_csum;
+
+		acc = csum_acc_start(pkt->l4_csum);
+		if (pkt->family == BGXDP_FAMILY_IPV4)
+			acc = csum_acc_replace(acc, pkt->daddr, new_addr, 4);
+		else
+			acc = csum_acc_replace(acc, pkt->daddr, new_addr, 16);
+		acc = csum_acc_replace(acc, (const __u8 *)&pkt->dport,
+				       (const __u8 *)&new_port, 2);
+		l4_csum = csum_acc_finish(acc);
+		/* In UDP a computed 0 is sent as 0xffff (0 means "none"). */
+		if (pkt->proto == IPPROTO_UDP && l4_csum == 0)
+			l4_csum = 0xffff;
+		if (bpf_xdp_store_bytes(ctx, l4_csum_off(pkt), &l4_csum, 2))
+			return -1;
+	}
+	/* Destination port: offset 2 in both TCP and UDP. */
+	if (bpf_xdp_store_bytes(ctx, pkt->l4_off + 2, &new_port, 2))
+		return -1;
+	return 0;
+}
+
+/* ---- XDP ingress: client -> VIP ------------------------------------------ */
 
 SEC("xdp")
 int xdp_ingress(struct xdp_md *ctx)
 {
+	struct packet pkt;
+	struct flow_key key;
+	struct flow_value new_flow = {};
+	struct flow_value *flow;
+	struct vip_value *vip;
+	bool created = false;
+	__u32 svc, color;
+	int ret, slot;
+	__u64 now;
+
+	ret = parse_packet(ctx, true, ctx->data_end - ctx->data, &pkt);
+	if (ret != PARSE_OK)
+		return pass(ret);
+
+	vip = lookup_service(&pkt);
+	if (!vip)
+		return pass(PASS_NOT_VIP);
+	svc = vip->service_id;
+	if (svc >= BGXDP_MAX_SERVICES)
+		return pass(PASS_NO_BACKEND);
+
+	make_flow_key(&pkt, &key);
+	now = bpf_ktime_get_coarse_ns();
+	flow = bpf_map_lookup_elem(&flows, &key);
+	if (flow && flow_usable(flow, &pkt, now)) {
+		flow_touch(flow, &pkt, now);
+	} else {
+		struct backend *be;
+		__u32 bidx;
+
+		slot = pick_backend(&key, svc, vip, &color);
+		if (slot < 0)
+			return pass(PASS_NO_BACKEND);
+		bidx = backend_index(svc, color, slot);
+		be = bpf_map_lookup_elem(&backends, &bidx);
+		/* EMPTY: the ring was published ahead of the backend (a
+		 * racing writer); a backend of the other family cannot be
+		 * written into this header. */
+		if (!be || be->state == BACKEND_EMPTY ||
+		    be->family != pkt.family)
+			return pass(PASS_NO_BACKEND);
+
+		__builtin_memcpy(new_flow.backend, be->addr, BGXDP_ADDR_LEN);
+		new_flow.backend_port = be->port;
+		new_flow.color = color;
+		new_flow.state = FLOW_OPEN;
+		new_flow.service_id = svc;
+		new_flow.backend_slot = slot;
+		new_flow.last_seen_ns = now;
+		/* A FIN or RST as the first packet we see: closing already. */
+		if (pkt.proto == IPPROTO_TCP &&
+		    (pkt.tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)))
+			new_flow.state = FLOW_CLOSING;
+		record_flow(&key, &pkt, &new_flow);
+		flow = &new_flow;
+		created = true;
+	}
+
+	if (rewrite_destination(ctx, &pkt, flow))
+		return pass(PASS_MALFORMED);   /* not reached for parsed frames */
+	count_to_backend(svc, flow->color & 1, flow->backend_slot, pkt.len,
+			 created);
 	return XDP_PASS;
+}
+
+/* ---- tc egress: backend -> client ---------------------------------------- */
+
+/* Source address and port -> the VIP.  The kernel helpers also keep
+ * skb->csum right for CHECKSUM_COMPLETE/PARTIAL skbs, which a hand-made
+ * checksum would not. */
+static __always_inline void rewrite_source(struct __sk_buff *skb,
+					   const struct packet *pkt,
+					   const struct reverse_value *rv)
+{
+	__u32 csum_off = l4_csum_off(pkt);
+	/* UDP: a 0 checksum stays 0, a computed 0 becomes 0xffff. */
+	__u64 l4_flags = pkt->proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
+	__be16 vip_port = rv->vip_port;
+	__u8 vip[BGXDP_ADDR_LEN];
+
+	__builtin_memcpy(vip, rv->vip, BGXDP_ADDR_LEN);
+
+	if (pkt->family == BGXDP_FAMILY_IPV4) {
+		__be32 old_addr, new_addr;
+
+		__builtin_memcpy(&old_addr, pkt->saddr, 4);
+		__builtin_memcpy(&new_addr, vip, 4);
+		bpf_l4_csum_replace(skb, csum_off, old_addr, new_addr,
+				    l4_flags | BPF_F_PSEUDO_HDR | 4);
+		bpf_l3_csum_replace(skb, pkt->l3_off + IPV4_CSUM_OFF,
+				    old_addr, new_addr, 4);
+		bpf_skb_store_bytes(skb, pkt->l3_off + IPV4_SADDR_OFF,
+				    &new_addr, 4, 0);
+	} else {
+		#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			__be32 old_word, new_word;
+
+			__builtin_memcpy(&old_word, pkt->saddr + 4 * i, 4);
+			__builtin_memcpy(&new_word, vip + 4 * i, 4);
+			bpf_l4_csum_replace(skb, csum_off, old_word, new_word,
+					    l4_flags | BPF_F_PSEUDO_HDR | 4);
+		}
+		bpf_skb_store_bytes(skb, pkt->l3_off + IPV6_SADDR_OFF,
+				    vip, 16, 0);
+	}
+	bpf_l4_csum_replace(skb, csum_off, pkt->sport, vip_port,
+			    l4_flags | 2);
+	/* Source port: offset 0 in both TCP and UDP. */
+	bpf_skb_store_bytes(skb, pkt->l4_off, &vip_port, 2, 0);
 }
 
 SEC("tc")
 int tc_egress(struct __sk_buff *skb)
 {
+	struct reverse_key rkey = {};
+	struct reverse_value *rv;
+	struct packet pkt;
+	bool reset;
+
+	if (parse_packet(skb, false, skb->len, &pkt) != PARSE_OK)
+		return TC_ACT_OK;
+
+	__builtin_memcpy(rkey.backend, pkt.saddr, BGXDP_ADDR_LEN);
+	__builtin_memcpy(rkey.client, pkt.daddr, BGXDP_ADDR_LEN);
+	rkey.backend_port = pkt.sport;
+	rkey.client_port = pkt.dport;
+	rkey.proto = pkt.proto;
+	rkey.family = pkt.family;
+	rv = bpf_map_lookup_elem(&reverse_flows, &rkey);
+	if (!rv)
+		return TC_ACT_OK;
+
+	reset = pkt.proto == IPPROTO_TCP && (pkt.tcp_flags & TCP_FLAG_RST);
+	rewrite_source(skb, &pkt, rv);
+	count_to_client(rv->service_id, rv->color & 1, pkt.len, reset);
 	return TC_ACT_OK;
 }
 

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * csum.h - incremental Internet checksum updates (RFC 1624, eqn. 3):
+ *
+ *     HC' = ~(~HC + ~m + m')
+ *
+ * for every 16-bit word m replaced by m'.  The one's complement sum is
+ * byte-order independent, so everything stays in network order: words are
+ * taken straight from the packet bytes and the result is stored back as is.
+ */
+#ifndef BGXDP_CSUM_H
+#define BGXDP_CSUM_H
+
+#include <linux/types.h>
+#include <bpf/bpf_helpers.h>
+
+/* Fold a 64-bit accumulator of 16-bit words into 16 bits (end-around
+ * carry).  Four rounds are enough for any sum of < 2^32 words. */
+static __always_inline __u16 csum_fold64(__u64 sum)
+{
+	#pragma unroll
+	for (int i = 0; i < 4; i++)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
+/* Add "replace `len` bytes `from` by `to`" to an accumulator; len even. */
+static __always_inline __u64 csum_acc_replace(__u64 acc, const __u8 *from,
+					      const __u8 *to, int len)
+{
+	#pragma unroll
+	for (int i = 0; i < len; i += 2) {
+		__u16 old_word, new_word;
+
+		__builtin_memcpy(&old_word, from + i, 2);
+		__builtin_memcpy(&new_word, to + i, 2);
+		acc += (__u16)~old_word;
+		acc += new_word;
+	}
+	return acc;
+}
+
+/* Start an update of checksum `check` (network order, as in the packet). */
+static __always_inline __u64 csum_acc_start(__u16 check)
+{
+	return (__u16)~check;
+}
+
+/* Finish an update: the new checksum, network order. */
+static __always_inline __u16 csum_acc_finish(__u64 acc)
+{
+	return (__u16)~csum_fold64(acc);
+}
+
+#endif /* BGXDP_CSUM_H */

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# install-deps.sh - install every Debian package bgxdp needs to build and test.
+#
+# Idempotent and quiet: when every package is already installed it does not
+# touch apt at all and prints nothing; otherwise it runs `apt-get update` and
+# `apt-get install -y` for the missing ones and prints one line.  apt's output
+# is only shown when something fails.  Needs root when something is missing.
+set -euo pipefail
+
+# One package per line: what it is for.
+PACKAGES=(
+	make            # build driver
+	gcc             # userspace bgxdp, unit tests, e2e load client
+	libc6-dev       # C headers (also pulls linux-libc-dev: asm/, linux/ for BPF)
+	pkg-config      # library flags
+	clang           # compiles the BPF programs (-target bpf)
+	llvm            # llvm-strip / llvm-objdump for BPF objects
+	libbpf-dev      # libbpf: loading, pinning, skeletons
+	libelf-dev      # libbpf dependency (ELF parsing)
+	zlib1g-dev      # libbpf dependency
+	bpftool         # skeleton generation, map/prog inspection
+	libcmocka-dev   # unit and kernel tests
+	iproute2        # ip netns / veth / bridge / tc for the e2e topology
+	ethtool         # disable checksum offload on test veths
+	curl            # real HTTP client in e2e tests and the demo
+	python3         # e2e HTTP backends and keep-alive client
+	iptables        # DNAT baseline in the benchmarks
+	procps          # sysctl, pgrep
+	util-linux      # nsenter, mount, mountpoint
+	coreutils       # timeout
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[[ $status == installed ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+
+if ((EUID != 0)); then
+	echo "install-deps.sh: missing packages: ${missing[*]}" >&2
+	echo "install-deps.sh: run as root (sudo $0) to install them" >&2
+	exit 1
+fi
+
+echo "install-deps.sh: installing ${missing[*]}"
+log=$(mktemp /tmp/bgxdp-install-deps.XXXXXX)
+trap 'rm -f "$log"' EXIT
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get update >"$log" 2>&1 ||
+   ! apt-get install -y "${missing[@]}" >>"$log" 2>&1; then
+	cat "$log" >&2
+	echo "install-deps.sh: apt-get failed (output above)" >&2
+	exit 1
+fi
+
+# Check that every package really is there now.
+for p in "${missing[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	if [[ $status != installed ]]; then
+		echo "install-deps.sh: $p still not installed" >&2
+		exit 1
+	fi
+done

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * test_atomic_config.c - proof that a packet sees one whole config word.
+ *
+ * A sender thread runs new-flow SYNs (every packet a new client addr/port,
+ * so every packet takes the miss path and reads the config word) through
+ * BPF_PROG_TEST_RUN while a publisher thread stores thousands of words
+ * into the mmap-ed svc_config with cfg_publish().  Consecutive words differ
+ * in the green share AND in both ring buffers, and the two ring buffers of
+ * a color hold different layouts, so a packet decided by a mix of two
+ * words lands, for a good fraction of flows, on a backend neither word
+ * picks.  Each packet's backend (read from its rewritten dst addr/port)
+ * must equal the userspace choice under one of the words that could have
+ * been live while it ran.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <pthread.h>
+#include <time.h>
+#include <sys/mman.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bgxdp.h"
+#include "bgxdp_hash.h"
+#include "config_word.h"
+#include "bgxdp.skel.h"
+#include "helpers_frames.h"
+#include "helpers_dp.h"
+
+#define RUN_SECONDS   3
+#define MAX_WORDS     (1 << 20)
+#define RING_SWITCH_EVERY 100
+
+static struct bgxdp *skel;
+static volatile __u64 *config;       /* mmap of svc_config */
+static uint64_t *word_log;              /* every word published, in order */
+static uint64_t published;              /* word_log[0..published) are out */
+static int stop;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Alternate: low share + buffers 0/0, high share + buffers 1/1. */
+static uint64_t make_word(uint64_t n, unsigned int *seed)
+{
+	uint64_t w = test_word(0) | (n << CFG_GEN_SHIFT);
+
+	if (n & 1)
+		return w | (5000 + rand_r(seed) % 5001) |
+		       CFG_RING_BUFFER(BGXDP_BLUE) | CFG_RING_BUFFER(BGXDP_GREEN);
+	return w | (rand_r(seed) % 5000);
+}
+
+/* Rewrite a ring buffer with the layout it must hold (the CLI's order:
+ * inactive buffer first, then the word that makes it live). */
+static void write_ring(uint32_t color, uint32_t buffer)
+{
+	static struct maglev_ring ring;
+	uint32_t idx = ring_index(SVC4, color, buffer);
+
+	for (uint32_t i = 0; i < BGXDP_RING_SIZE; i++)
+		ring.slots[i] = test_ring_backend(buffer, i);
+	bpf_map__update_elem(skel->maps.maglev_rings, &idx, 4, &ring,
+			     sizeof(ring), 0);
+}
+
+static void *publisher(void *arg)
+{
+	unsigned int seed = 42;
+	uint64_t n;
+
+	(void)arg;
+	for (n = 1; n < MAX_WORDS && !__atomic_load_n(&stop, __ATOMIC_ACQUIRE); n++) {
+		uint64_t w = make_word(n, &seed);
+
+		if (n % RING_SWITCH_EVERY == 0) {
+			/* the buffers about to become live are inactive now */
+			write_ring(BGXDP_BLUE, cfg_ring_buffer(w, BGXDP_BLUE));
+			write_ring(BGXDP_GREEN, cfg_ring_buffer(w, BGXDP_GREEN));
+		}
+		/* Log first, then make it visible to packets, then count it:
+		 * while published == n the map holds word n or word n + 1. */
+		__atomic_store_n(&word_log[n], w, __ATOMIC_RELEASE);
+		cfg_publish(&config[SVC4], w);
+		__atomic_store_n(&published, n, __ATOMIC_RELEASE);
+		/* Let each word live for a few packets, so each packet's window
+		 * of possible words stays one or two wide. */
+		usleep(100);
+	}
+	return NULL;
+}
+
+/* Backend (color, slot) a flow gets under `word`. */
+static void choice(const struct flow_key *k, uint64_t word, uint32_t *color,
+		   uint32_t *slot)
+{
+	uint32_t c = bgxdp_pick_color(k, word);
+
+	*color = c;
+	*slot = test_ring_backend(cfg_ring_buffer(word, c),
+				  bgxdp_pick_ring_slot(k, word));
+}
+
+static void test_atomic_publish(void **state)
+{
+	uint64_t packets = 0, discriminating = 0, bad = 0, max_window = 0;
+	uint64_t narrow = 0;     /* packets whose window held <= 2 words */
+	int xdp_fd = bpf_program__fd(skel->progs.xdp_ingress);
+	pthread_t pub;
+	uint64_t end;
+
+	(void)state;
+	word_log[0] = test_word(0);
+	cfg_publish(&config[SVC4], word_log[0]);
+	published = 0;
+	assert_int_equal(pthread_create(&pub, NULL, publisher, NULL), 0);
+
+	end = now_ns() + RUN_SECONDS * 1000000000ull;
+	while (now_ns() < end) {
+		struct frame_spec s = { .family = 4, .proto = IPPROTO_TCP,
+					.tcp_flags = 0x02, .payload_len = 0 };
+		uint8_t in[FRAME_MAX], out[FRAME_MAX];
+		uint64_t lo, hi, n = packets;
+		struct flow_key k;
+		size_t len, out_len;
+		uint32_t ret, got_color = 99, got_slot = 99;
+		bool ok = false;
+
+		/* a fresh client per packet: 10.64.0.0/10 x 40000 ports */
+		set_ipv4(s.src, 10, 64 | (n >> 24 & 63), n >> 16 & 0xff,
+			 n >> 8 & 0xff);
+		s.sport = (uint16_t)(20000 + (n & 0xff));
+		test_vip_addr(4, s.dst);
+		s.dport = TEST_VIP_PORT;
+		len = build_frame(&s, in);
+
+		lo = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
+		assert_int_equal(run_prog(xdp_fd, in, len, out, &out_len, &ret), 0);
+		hi = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
+		/* the word after `hi` may already be in the map */
+		if (hi + 1 < MAX_WORDS &&
+		    __atomic_load_n(&word_log[hi + 1], __ATOMIC_ACQUIRE))
+			hi++;
+		packets++;
+
+		/* which backend did it get? */
+		for (uint32_t c = 0; c < BGXDP_COLORS; c++)
+			for (uint32_t sl = 0; sl < TEST_BACKENDS; sl++) {
+				struct backend b;
+
+				test_backend(4, c, sl, &b);
+				if (!memcmp(out + 14 + 16, b.addr, 4) &&
+				    !memcmp(out + 34 + 2, &b.port, 2)) {
+					got_color = c;
+					got_slot = sl;
+				}
+			}
+		assert_true(frame_checksums_ok(out, out_len));
+
+		memset(&k, 0, sizeof(k));
+		memcpy(k.client, s.src, 16);
+		memcpy(k.vip, s.dst, 16);
+		k.client_port = htons(s.sport);
+		k.vip_port = htons(s.dport);
+		k.proto = IPPROTO_TCP;
+		k.family = BGXDP_FAMILY_IPV4;
+
+		if (hi - lo > max_window)
+			max_window = hi - lo;
+		if (hi - lo <= 1)
+			narrow++;
+		/* Would a torn read (share of one word, ring buffers of its
+		 * neighbour) have put this flow where neither word does? */
+		if (hi > lo) {
+			const uint64_t bufs = CFG_RING_BUFFER(BGXDP_BLUE) |
+					      CFG_RING_BUFFER(BGXDP_GREEN);
+			uint64_t a = __atomic_load_n(&word_log[lo], __ATOMIC_ACQUIRE);
+			uint64_t b = __atomic_load_n(&word_log[lo + 1], __ATOMIC_ACQUIRE);
+			uint64_t mix = (a & ~bufs) | (b & bufs);
+			uint32_t ca, sa, cb, sb, cm, sm;
+
+			choice(&k, a, &ca, &sa);
+			choice(&k, b, &cb, &sb);
+			choice(&k, mix, &cm, &sm);
+			if ((cm != ca || sm != sa) && (cm != cb || sm != sb))
+				discriminating++;
+		}
+		for (uint64_t i = lo; i <= hi && !ok; i++) {
+			uint32_t c, sl;
+
+			choice(&k, __atomic_load_n(&word_log[i], __ATOMIC_ACQUIRE),
+			       &c, &sl);
+			ok = c == got_color && sl == got_slot;
+		}
+		if (!ok) {
+			if (bad < 5)
+				print_message("packet %llu: got color %u slot %u, "
+					      "no word in [%llu..%llu] picks it\n",
+					      (unsigned long long)packets, got_color,
+					      got_slot, (unsigned long long)lo,
+					      (unsigned long long)hi);
+			bad++;
+		}
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	pthread_join(pub, NULL);
+
+	print_message("atomic config: %llu packets, %llu words published, "
+		      "%llu packets a torn share/buffer read would have misplaced "
+		      "(seen across a publish), "
+		      "%llu packets with a window of <= 2 words (widest %llu), "
+		      "%llu inconsistent\n",
+		      (unsigned long long)packets,
+		      (unsigned long long)published,
+		      (unsigned long long)discriminating,
+		      (unsigned long long)narrow,
+		      (unsigned long long)max_window + 1,
+		      (unsigned long long)bad);
+	assert_true(packets > 1000);
+	assert_true(published > 1000);
+	assert_true(discriminating > 0);
+	assert_int_equal(bad, 0);
+}
+
+static int setup(void **state)
+{
+	size_t size = (BGXDP_MAX_SERVICES * sizeof(uint64_t) + 4095) & ~4095ul;
+	void *p;
+
+	(void)state;
+	skel = bgxdp__open_and_load();
+	if (!skel)
+		return -1;
+	if (test_populate(skel, test_word(0)))
+		return -1;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(skel->maps.svc_config), 0);
+	if (p == MAP_FAILED)
+		return -1;
+	config = p;
+	word_log = calloc(MAX_WORDS, sizeof(*word_log));
+	return word_log ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	munmap((void *)config, 4096);
+	free(word_log);
+	bgxdp__destroy(skel);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_atomic_publish, setup, teardown),
+	};
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_atomic_config: needs root for BPF_PROG_TEST_RUN; skipping\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

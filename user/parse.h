@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * parse.h - command-line values: addresses, ports, colors, percentages,
+ * names.  Every parser is strict (whole string, no sign/space/garbage),
+ * returns 0 or -EINVAL, and on error records a message naming `label`
+ * (the argument, e.g. "--vip") and what is accepted.
+ */
+#ifndef BGXDP_PARSE_H
+#define BGXDP_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "bgxdp.h"
+
+struct endpoint {
+	__u8  addr[BGXDP_ADDR_LEN];    /* IPv4 in bytes 0..3, rest zero */
+	__u16 port;                    /* host byte order, 1..65535 */
+	__u8  family;                  /* BGXDP_FAMILY_IPV4 / _IPV6 */
+};
+
+/* "10.0.0.1:80", "[2001:db8::1]:80" (IPv6 must be bracketed). */
+int parse_endpoint(const char *s, const char *label, struct endpoint *ep);
+int parse_port(const char *s, const char *label, __u16 *port);
+/* "blue" or "green" -> BGXDP_BLUE / BGXDP_GREEN */
+int parse_color(const char *s, const char *label, __u32 *color);
+/* "0".."100" with at most two decimals -> basis points 0..10000 */
+int parse_percent_bp(const char *s, const char *label, __u32 *bp);
+/* [A-Za-z0-9_.-]{1,31} */
+int parse_name(const char *s, const char *label);
+/* decimal integer in [min, max] */
+int parse_uint(const char *s, const char *label, unsigned long long min,
+	       unsigned long long max, unsigned long long *out);
+/* "tcp" / "udp" -> IPPROTO_* */
+int parse_proto(const char *s, const char *label, __u8 *proto);
+
+const char *color_name(__u32 color);
+const char *proto_name(__u8 proto);
+const char *backend_state_name(__u8 state);
+
+/* "10.0.0.1:80" / "[2001:db8::1]:80"; port in network byte order. */
+void format_endpoint(const __u8 *addr, __be16 port, __u8 family,
+		     char *buf, size_t len);
+#define ENDPOINT_STRLEN 64
+
+void endpoint_to_vip_key(const struct endpoint *ep, __u8 proto,
+			 struct vip_key *key);
+/* "12.34" for 1234 basis points */
+void format_percent_bp(__u32 bp, char *buf, size_t len);
+
+#endif
