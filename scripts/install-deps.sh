@@ -20,6 +20,8 @@ PACKAGES=(
 	zlib1g-dev      # libbpf dependency
 	bpftool         # skeleton generation, map/prog inspection
 	libcmocka-dev   # unit and kernel tests
+	libmicrohttpd-dev # HTTP server of `bgxdp serve` (/metrics)
+	prometheus      # promtool, to check the metrics exposition in tests
 	iproute2        # ip netns / veth / bridge / tc for the e2e topology
 	ethtool         # disable checksum offload on test veths
 	curl            # real HTTP client in e2e tests and the demo

@@ -33,6 +33,8 @@ static const struct cmd_spec *const cmds[] = {
 	&cmd_weight,
 	&cmd_rollback,
 	&cmd_status,
+	&cmd_metrics,
+	&cmd_serve,
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# t_metrics.sh 4|6 - `bgxdp metrics` passes promtool and counts exactly what
+# the client did; `bgxdp serve` answers /metrics, 404, 405, many concurrent
+# scrapes, and stops cleanly on SIGTERM.  Green counters rise only after
+# `bgxdp set green`.
+set -uo pipefail
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_begin "metrics/ipv${1:-4}" "${1:-4}"
+need promtool
+
+# metric NAME LABELS: the value of one sample of `bgxdp metrics`.
+metric() {
+	BGX_QUIET=1 bgx metrics | awk -v k="$1{$2}" '$1 == k { print $2 }'
+}
+
+topo_up
+lb_setup
+BGX_QUIET=1 bgx metrics >"$WORK/before.prom" || fail "bgxdp metrics"
+promtool check metrics <"$WORK/before.prom" || fail "promtool check metrics rejects the exposition"
+log "promtool check metrics: clean"
+
+sel="service=\"$SERVICE\""
+[[ $(metric bgxdp_packets_total "$sel,color=\"green\",direction=\"to_backend\"") == 0 ]] ||
+	fail "green packets counted before any green traffic"
+expect_color blue 10
+blue_flows=$(metric bgxdp_flows_created_total "$sel,color=\"blue\"")
+[[ $blue_flows == 10 ]] || fail "10 requests, but bgxdp_flows_created_total{blue} = $blue_flows"
+[[ $(metric bgxdp_packets_total "$sel,color=\"green\",direction=\"to_backend\"") == 0 ]] ||
+	fail "green packets counted while all traffic was blue"
+replies=$(metric bgxdp_packets_total "$sel,color=\"blue\",direction=\"to_client\"")
+((replies >= 30)) || fail "10 HTTP exchanges but only $replies reply packets counted"
+log "10 requests: flows_created{blue}=10, reply packets{blue}=$replies, green 0"
+
+bgx set green || fail "bgxdp set green"
+expect_color green 7
+green_flows=$(metric bgxdp_flows_created_total "$sel,color=\"green\"")
+[[ $green_flows == 7 ]] || fail "7 requests after set green, but flows_created{green} = $green_flows"
+[[ $(metric bgxdp_traffic_share_ratio "$sel,color=\"green\"") == 1 ]] || fail "green share is not 1 after set green"
+[[ $(metric bgxdp_config_changes_total "$sel") -ge 2 ]] || fail "config changes not counted"
+log "after set green: flows_created{green}=7, share{green}=1"
+
+# serve, inside the lb namespace, on its loopback.
+port=$((20000 + RANDOM % 20000))
+nsenter --net="/run/netns/$NS_LB" env BGXDP_PIN_DIR="$PIN_DIR" \
+	"$BGXDP" serve --listen "127.0.0.1:$port" >"$WORK/serve.log" 2>&1 &
+serve_pid=$!
+PIDS+=("$serve_pid")
+url="http://127.0.0.1:$port"
+for ((i = 0; i < 50; i++)); do
+	in_lb curl -s -o /dev/null "$url/" && break
+	sleep 0.1
+done
+code() { in_lb curl -s -o /dev/null -w '%{http_code}' "$@"; }
+[[ $(code "$url/metrics") == 200 ]] || fail "GET /metrics did not answer 200"
+[[ $(code "$url/") == 200 ]] || fail "GET / did not answer 200"
+[[ $(code "$url/nope") == 404 ]] || fail "GET /nope did not answer 404"
+[[ $(code -X POST "$url/metrics") == 405 ]] || fail "POST /metrics did not answer 405"
+in_lb curl -s -D "$WORK/headers" "$url/metrics" -o "$WORK/served.prom"
+grep -qi '^content-type: text/plain; version=0.0.4' "$WORK/headers" || fail "wrong Content-Type"
+promtool check metrics <"$WORK/served.prom" || fail "promtool rejects what serve returns"
+grep -q "^bgxdp_flows_created_total{$sel,color=\"green\"} 7$" "$WORK/served.prom" ||
+	fail "serve and metrics disagree"
+
+# 20 concurrent scrapers, 10 scrapes each: every scrape answered.
+scrapers=()
+for ((s = 0; s < 20; s++)); do
+	(
+		ok=0
+		for ((i = 0; i < 10; i++)); do
+			[[ $(code --max-time 5 "$url/metrics") == 200 ]] && ((ok++))
+		done
+		echo "$ok" >"$WORK/scraper.$s"
+	) &
+	scrapers+=($!)
+	PIDS+=($!)
+done
+for p in "${scrapers[@]}"; do wait "$p"; done
+wait_ok=0
+for ((s = 0; s < 20; s++)); do
+	wait_ok=$((wait_ok + $(cat "$WORK/scraper.$s" 2>/dev/null || echo 0)))
+done
+[[ $wait_ok == 200 ]] || fail "concurrent scrapes: $wait_ok of 200 answered 200"
+log "serve: 200/404/405 right, 200/200 concurrent scrapes answered"
+
+# SIGTERM stops it cleanly; traffic does not care.
+kill -TERM "$serve_pid"
+for ((i = 0; i < 50; i++)); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$serve_pid" 2>/dev/null && fail "serve still running 5 s after SIGTERM"
+wait "$serve_pid"
+rc=$?
+[[ $rc == 0 ]] || fail "serve exited $rc on SIGTERM: $(cat "$WORK/serve.log")"
+expect_color green 3
+log "PASS"

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* metrics.c - Prometheus text exposition of a metrics snapshot. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "metrics.h"
+#include "parse.h"
+
+static const char *const pass_reason_names[PASS_REASONS] = {
+	[PASS_NOT_IP]      = "not_ip",
+	[PASS_NOT_VIP]     = "not_vip",
+	[PASS_FRAGMENT]    = "fragment",
+	[PASS_MALFORMED]   = "malformed",
+	[PASS_UNSUPPORTED] = "unsupported",
+	[PASS_NO_BACKEND]  = "no_backend",
+};
+
+const char *pass_reason_name(enum pass_reason reason)
+{
+	return (unsigned)reason < PASS_REASONS ? pass_reason_names[reason] : "unknown";
+}
+
+
+/* Label values are service names and addresses we validated, but escape
+ * anyway: the exposition must stay parseable whatever is in the maps. */
+static void print_label_value(FILE *out, const char *value)
+{
+	for (; *value; value++) {
+		switch (*value) {
+		case '\\': fputs("\\\\", out); break;
+		case '"':  fputs("\\\"", out); break;
+		case '\n': fputs("\\n", out); break;
+		default:   fputc(*value, out);
+		}
+	}
+}
+
+static void print_header(FILE *out, const char *name, const char *type,
+			 const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void print_service_color(FILE *out, const char *metric,
+				const struct service_snapshot *service,
+				__u32 color)
+{
+	fprintf(out, "%s{service=\"", metric);
+	print_label_value(out, service->name);
+	fprintf(out, "\",color=\"%s\"}", color_name(color));
+}
+
+/* One family with one sample per service x color. */
+typedef double (*color_value_fn)(const struct service_snapshot *, __u32 color);
+
+static void print_color_family(FILE *out, const struct metrics_snapshot *snap,
+			       const char *name, const char *type,
+			       const char *help, color_value_fn value)
+{
+	print_header(out, name, type, help);
+	for (__u32 s = 0; s < snap->service_count; s++)
+		for (__u32 c = 0; c < BGXDP_COLORS; c++) {
+			print_service_color(out, name, &snap->services[s], c);
+			fprintf(out, " %.17g\n", value(&snap->services[s], c));
+		}
+}
+
+static double flows_created(const struct service_snapshot *s, __u32 c)
+{
+	return (double)s->colors[c].counters.flows_created;
+}
+
+static double flows_active(const struct service_snapshot *s, __u32 c)
+{
+	return (double)s->colors[c].flows_active;
+}
+
+static double traffic_share(const struct service_snapshot *s, __u32 c)
+{
+	return s->colors[c].share_bp / (double)BGXDP_SHARE_SCALE;
+}
+
+static double resets(const struct service_snapshot *s, __u32 c)
+{
+	return (double)s->colors[c].counters.resets_from_backend;
+}
+
+/* packets and bytes carry a direction label as well. */
+static void print_direction_family(FILE *out, const struct metrics_snapshot *snap,
+				   const char *name, const char *help, int bytes)
+{
+	print_header(out, name, "counter", help);
+	for (__u32 s = 0; s < snap->service_count; s++) {
+		const struct service_snapshot *service = &snap->services[s];
+
+		for (__u32 c = 0; c < BGXDP_COLORS; c++) {
+			const struct color_counters *n = &service->colors[c].counters;
+
+			fprintf(out, "%s{service=\"", name);
+			print_label_value(out, service->name);
+			fprintf(out, "\",color=\"%s\",direction=\"to_backend\"} %llu\n",
+				color_name(c), (unsigned long long)
+				(bytes ? n->bytes_to_backend : n->packets_to_backend));
+			fprintf(out, "%s{service=\"", name);
+			print_label_value(out, service->name);
+			fprintf(out, "\",color=\"%s\",direction=\"to_client\"} %llu\n",
+				color_name(c), (unsigned long long)
+				(bytes ? n->bytes_to_client : n->packets_to_client));
+		}
+	}
+}
+
+enum backend_value { BACKEND_VALUE_UP, BACKEND_VALUE_PACKETS, BACKEND_VALUE_BYTES };
+
+static void print_backend_family(FILE *out, const struct metrics_snapshot *snap,
+				 const char *name, const char *type,
+				 const char *help, enum backend_value what)
+{
+	print_header(out, name, type, help);
+	for (__u32 s = 0; s < snap->service_count; s++) {
+		const struct service_snapshot *service = &snap->services[s];
+
+		for (__u32 b = 0; b < service->backend_count; b++) {
+			const struct backend_snapshot *backend = &service->backends[b];
+			unsigned long long value =
+				what == BACKEND_VALUE_UP ? backend->state == BACKEND_UP :
+				what == BACKEND_VALUE_PACKETS ? backend->counters.packets :
+				backend->counters.bytes;
+
+			fprintf(out, "%s{service=\"", name);
+			print_label_value(out, service->name);
+			fprintf(out, "\",color=\"%s\",backend=\"", color_name(backend->color));
+			print_label_value(out, backend->address);
+			fprintf(out, "\"} %llu\n", value);
+		}
+	}
+}
+
+int metrics_render(FILE *out, const struct metrics_snapshot *snap)
+{
+	print_direction_family(out, snap, "bgxdp_packets_total",
+		"Packets rewritten, by service, color and direction.", 0);
+	print_direction_family(out, snap, "bgxdp_bytes_total",
+		"Bytes of the packets rewritten (whole frames), by service, color and direction.", 1);
+	print_color_family(out, snap, "bgxdp_flows_created_total", "counter",
+		"New flows assigned to a color.", flows_created);
+	print_color_family(out, snap, "bgxdp_flows_active", "gauge",
+		"Flows in the flow table that have not idled out.", flows_active);
+	print_color_family(out, snap, "bgxdp_traffic_share_ratio", "gauge",
+		"Share of new flows sent to a color (0-1).", traffic_share);
+	print_color_family(out, snap, "bgxdp_backend_resets_total", "counter",
+		"TCP resets sent by the backends of a color.", resets);
+	print_backend_family(out, snap, "bgxdp_backend_up", "gauge",
+		"1 if the backend takes new flows, 0 if drained or down.", BACKEND_VALUE_UP);
+	print_backend_family(out, snap, "bgxdp_backend_packets_total", "counter",
+		"Packets sent to a backend.", BACKEND_VALUE_PACKETS);
+	print_backend_family(out, snap, "bgxdp_backend_bytes_total", "counter",
+		"Bytes sent to a backend.", BACKEND_VALUE_BYTES);
+
+	print_header(out, "bgxdp_config_changes_total", "counter",
+		     "Traffic changes (set, weight, rollback) published for a service.");
+	for (__u32 s = 0; s < snap->service_count; s++) {
+		fputs("bgxdp_config_changes_total{service=\"", out);
+		print_label_value(out, snap->services[s].name);
+		fprintf(out, "\"} %llu\n", (unsigned long long)snap->services[s].changes);
+	}
+	print_header(out, "bgxdp_last_change_timestamp_seconds", "gauge",
+		     "Unix time of the last traffic change of a service (0 = never).");
+	for (__u32 s = 0; s < snap->service_count; s++) {
+		fputs("bgxdp_last_change_timestamp_seconds{service=\"", out);
+		print_label_value(out, snap->services[s].name);
+		fprintf(out, "\"} %.3f\n", snap->services[s].last_change_unix_ns / 1e9);
+	}
+	print_header(out, "bgxdp_passed_packets_total", "counter",
+		     "Packets passed to the kernel untouched, by reason.");
+	for (int r = 0; r < PASS_REASONS; r++)
+		fprintf(out, "bgxdp_passed_packets_total{reason=\"%s\"} %llu\n",
+			pass_reason_name(r), (unsigned long long)snap->passed[r]);
+	print_header(out, "bgxdp_build_info", "gauge",
+		     "Always 1; the version label says which bgxdp build is running.");
+	fputs("bgxdp_build_info{version=\"", out);
+	print_label_value(out, BGXDP_VERSION);
+	fputs("\"} 1\n", out);
+
+	fflush(out);
+	return ferror(out) ? -EIO : 0;
+}
