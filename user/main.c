@@ -33,6 +33,7 @@ static const struct cmd_spec *const cmds[] = {
 	&cmd_weight,
 	&cmd_rollback,
 	&cmd_status,
+	&cmd_stats,
 	&cmd_metrics,
 	&cmd_serve,
 };

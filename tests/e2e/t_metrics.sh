@@ -40,6 +40,20 @@ green_flows=$(metric bgxdp_flows_created_total "$sel,color=\"green\"")
 [[ $(metric bgxdp_config_changes_total "$sel") -ge 2 ]] || fail "config changes not counted"
 log "after set green: flows_created{green}=7, share{green}=1"
 
+# stats: same counters, as JSON for scripts and as a table for people.
+BGX_QUIET=1 bgx stats --json --interval 200 >"$WORK/stats.json" || fail "bgxdp stats --json"
+python3 - "$WORK/stats.json" "$SERVICE" <<'PY' || fail "bgxdp stats --json disagrees with what the client did"
+import json, sys
+stats = json.load(open(sys.argv[1]))
+web = next(s for s in stats["services"] if s["name"] == sys.argv[2])
+assert web["colors"]["blue"]["flows_created"] == 10, web
+assert web["colors"]["green"]["flows_created"] == 7, web
+assert web["colors"]["green"]["share_percent"] == 100.0, web
+assert stats["interval_seconds"] > 0.1, stats
+PY
+BGX_QUIET=1 bgx stats --interval 0 | grep -Eq "^$SERVICE +green +100\.00 " || fail "bgxdp stats table lacks the green row"
+log "stats: JSON and table agree (blue 10 flows, green 7 flows)"
+
 # serve, inside the lb namespace, on its loopback.
 port=$((20000 + RANDOM % 20000))
 nsenter --net="/run/netns/$NS_LB" env BGXDP_PIN_DIR="$PIN_DIR" \
