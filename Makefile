@@ -1,4 +1,4 @@
-# bgxdp - make builds, make test tests, make bench measures.
+# bgxdp - make builds, make test tests.
 #
 # Everything generated goes to build/: the BPF object, its skeleton, the
 # bgxdp binary, and the test binaries (built with ASan + UBSan).
@@ -32,7 +32,7 @@ KERNEL_TESTS := $(patsubst tests/kernel/%.c,$(BUILD)/tests/%,$(wildcard tests/ke
 TEST_HELPERS := $(wildcard tests/kernel/helpers_*.c)
 
 .SECONDARY:
-.PHONY: all test check unit kernel-test e2e tests bench clean install
+.PHONY: all test check unit kernel-test e2e tests clean install
 all: $(BUILD)/bgxdp
 
 $(BUILD) $(BUILD)/obj $(BUILD)/san $(BUILD)/tests:
@@ -87,8 +87,6 @@ check: tests
 	$(MAKE) kernel-test
 	$(MAKE) e2e
 
-bench: $(BUILD)/bgxdp
-	bench/run.sh
 
 install: $(BUILD)/bgxdp
 	install -D -m 0755 $(BUILD)/bgxdp $(DESTDIR)/usr/local/sbin/bgxdp

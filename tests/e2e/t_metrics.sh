@@ -19,6 +19,12 @@ lb_setup
 BGX_QUIET=1 bgx metrics >"$WORK/before.prom" || fail "bgxdp metrics"
 promtool check metrics <"$WORK/before.prom" || fail "promtool check metrics rejects the exposition"
 log "promtool check metrics: clean"
+# Every metric the Grafana dashboard queries exists in the exposition.
+dashboard="$E2E_DIR/../../contrib/grafana/bgxdp.json"
+for name in $(grep -o 'bgxdp_[a-z_]*' "$dashboard" | sort -u); do
+	grep -q "^# TYPE $name " "$WORK/before.prom" || fail "dashboard queries $name, which bgxdp metrics does not export"
+done
+log "every metric of contrib/grafana/bgxdp.json is exported"
 
 sel="service=\"$SERVICE\""
 [[ $(metric bgxdp_packets_total "$sel,color=\"green\",direction=\"to_backend\"") == 0 ]] ||
@@ -76,26 +82,36 @@ promtool check metrics <"$WORK/served.prom" || fail "promtool rejects what serve
 grep -q "^bgxdp_flows_created_total{$sel,color=\"green\"} 7$" "$WORK/served.prom" ||
 	fail "serve and metrics disagree"
 
-# 20 concurrent scrapers, 10 scrapes each: every scrape answered.
+# 20 concurrent scrapers for 10 s (at most 400 scrapes each): every scrape
+# answered, and serve's memory flat (RSS after the run within 2 MiB of the
+# RSS after a warm-up).
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$serve_pid/status"; }
+for ((i = 0; i < 20; i++)); do code "$url/metrics" >/dev/null; done
+rss_before=$(rss_kib)
 scrapers=()
 for ((s = 0; s < 20; s++)); do
 	(
-		ok=0
-		for ((i = 0; i < 10; i++)); do
+		ok=0 total=0 end=$((SECONDS + 10))
+		while ((SECONDS < end && total < 400)); do
+			((total++))
 			[[ $(code --max-time 5 "$url/metrics") == 200 ]] && ((ok++))
 		done
-		echo "$ok" >"$WORK/scraper.$s"
+		echo "$ok $total" >"$WORK/scraper.$s"
 	) &
 	scrapers+=($!)
 	PIDS+=($!)
 done
 for p in "${scrapers[@]}"; do wait "$p"; done
-wait_ok=0
+answered=0 scrapes=0
 for ((s = 0; s < 20; s++)); do
-	wait_ok=$((wait_ok + $(cat "$WORK/scraper.$s" 2>/dev/null || echo 0)))
+	read -r ok total <"$WORK/scraper.$s" || fail "scraper $s reported nothing"
+	answered=$((answered + ok)) scrapes=$((scrapes + total))
 done
-[[ $wait_ok == 200 ]] || fail "concurrent scrapes: $wait_ok of 200 answered 200"
-log "serve: 200/404/405 right, 200/200 concurrent scrapes answered"
+rss_after=$(rss_kib)
+((scrapes > 0 && answered == scrapes)) || fail "concurrent scrapes: $answered of $scrapes answered 200"
+((rss_after - rss_before < 2048)) || fail "serve memory grew from $rss_before KiB to $rss_after KiB over $scrapes scrapes"
+log "20 scrapers x 10 s: $answered/$scrapes scrapes answered 200; serve RSS $rss_before -> $rss_after KiB"
+log "serve: 200 for / and /metrics, 404 elsewhere, 405 for POST"
 
 # SIGTERM stops it cleanly; traffic does not care.
 kill -TERM "$serve_pid"
