@@ -87,22 +87,6 @@ static void print_table(const struct metrics_snapshot *now,
 		printf("(no services)\n");
 }
 
-static void print_json_string(const char *text)
-{
-	putchar('"');
-	for (; *text; text++) {
-		unsigned char c = (unsigned char)*text;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void print_json(const struct metrics_snapshot *now,
 		       const struct metrics_snapshot *before, double seconds)
 {
@@ -111,7 +95,7 @@ static void print_json(const struct metrics_snapshot *now,
 		const struct service_snapshot *service = &now->services[s];
 
 		printf("%s{\"name\":", s ? "," : "");
-		print_json_string(service->name);
+		json_print_string(service->name);
 		printf(",\"colors\":{");
 		for (__u32 c = 0; c < BGXDP_COLORS; c++) {
 			const struct color_snapshot *cur = &service->colors[c];

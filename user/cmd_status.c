@@ -29,22 +29,6 @@ struct iface {
 	__u32 ifindex;
 };
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static int list_ifaces(struct instance *in, struct iface *out, int max)
 {
 	struct dirent *e;
@@ -130,11 +114,11 @@ static int run_status(const struct opts *o)
 
 	if (json) {
 		printf("{\"pin_dir\":");
-		json_str(in.pin_dir);
+		json_print_string(in.pin_dir);
 		printf(",\"interfaces\":[");
 		for (int i = 0; i < nif; i++) {
 			printf("%s{\"name\":", i ? "," : "");
-			json_str(ifs[i].name);
+			json_print_string(ifs[i].name);
 			printf(",\"ifindex\":%u}", ifs[i].ifindex);
 		}
 		printf("],\"services\":[");
@@ -171,12 +155,12 @@ static int run_status(const struct opts *o)
 		format_percent_bp(word_color_share(word, BGXDP_GREEN), pg, sizeof(pg));
 		if (json) {
 			printf("%s{\"name\":", shown ? "," : "");
-			json_str(m.name);
+			json_print_string(m.name);
 			printf(",\"vip\":");
-			json_str(vip);
+			json_print_string(vip);
 			printf(",\"proto\":\"%s\",\"preview\":", proto_name(m.vip.proto));
 			if (m.preview.family)
-				json_str(prev);
+				json_print_string(prev);
 			else
 				printf("null");
 			printf(",\"affinity\":\"%s\",\"share\":{\"blue\":",
@@ -216,7 +200,7 @@ static int run_status(const struct opts *o)
 				format_endpoint(bk[s].addr, bk[s].port, bk[s].family, a, sizeof(a));
 				if (json) {
 					printf("%s{\"address\":", nb ? "," : "");
-					json_str(a);
+					json_print_string(a);
 					printf(",\"weight\":%u,\"state\":\"%s\"}", bk[s].weight,
 					       backend_state_name(bk[s].state));
 				} else {

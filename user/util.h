@@ -21,6 +21,9 @@ int err_replace(int err, const char *fmt, ...) __attribute__((format(printf, 2, 
 const char *err_msg(void);      /* "" when nothing was recorded */
 void err_clear(void);
 
+/* `text` as a JSON string literal (quotes, escapes) on stdout. */
+void json_print_string(const char *text);
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

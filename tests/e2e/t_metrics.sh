@@ -59,6 +59,12 @@ assert stats["interval_seconds"] > 0.1, stats
 PY
 BGX_QUIET=1 bgx stats --interval 0 | grep -Eq "^$SERVICE +green +100\.00 " || fail "bgxdp stats table lacks the green row"
 log "stats: JSON and table agree (blue 10 flows, green 7 flows)"
+# --watch redraws in place until stopped: 3.5 s at 1 s gives at least 2 frames.
+timeout -s INT 3.5 nsenter --net="/run/netns/$NS_LB" env BGXDP_PIN_DIR="$PIN_DIR" \
+	"$BGXDP" stats --watch 1 >"$WORK/watch.out"
+frames=$(grep -c $'\e\[H\e\[2J' "$WORK/watch.out")
+((frames >= 2)) || fail "bgxdp stats --watch 1 drew $frames frames in 3.5 s"
+log "stats --watch 1: $frames frames redrawn in place, stopped by SIGINT"
 
 # serve, inside the lb namespace, on its loopback.
 port=$((20000 + RANDOM % 20000))
@@ -120,5 +126,15 @@ kill -0 "$serve_pid" 2>/dev/null && fail "serve still running 5 s after SIGTERM"
 wait "$serve_pid"
 rc=$?
 [[ $rc == 0 ]] || fail "serve exited $rc on SIGTERM: $(cat "$WORK/serve.log")"
+expect_color green 3
+# A serve killed with SIGKILL mid-scrape leaves the data plane as it was.
+nsenter --net="/run/netns/$NS_LB" env BGXDP_PIN_DIR="$PIN_DIR" \
+	"$BGXDP" serve --listen "127.0.0.1:$port" >"$WORK/serve2.log" 2>&1 &
+serve_pid=$!
+PIDS+=("$serve_pid")
+for ((i = 0; i < 50; i++)); do in_lb curl -s -o /dev/null "$url/" && break; sleep 0.1; done
+in_lb curl -s -o /dev/null --max-time 2 "$url/metrics" &
+kill -KILL "$serve_pid"
+wait "$serve_pid" 2>/dev/null
 expect_color green 3
 log "PASS"
