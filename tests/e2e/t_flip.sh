@@ -12,4 +12,18 @@ expect_color blue 5
 bgx set green || fail "bgxdp set green"
 expect_color green 5
 bgx status || fail "bgxdp status"
+# status --json: what scripts read - shares, backends, live flows per color.
+BGX_QUIET=1 bgx status --json >"$WORK/status.json" || fail "bgxdp status --json"
+python3 - "$WORK/status.json" "$SERVICE" <<'PY' || fail "bgxdp status --json does not show the flip: $(cat "$WORK/status.json")"
+import json, sys
+status = json.load(open(sys.argv[1]))
+web = next(s for s in status["services"] if s["name"] == sys.argv[2])
+assert web["share"] == {"blue": 0.0, "green": 100.0}, web["share"]
+assert len(web["backends"]["blue"]) == 2 and len(web["backends"]["green"]) == 2, web["backends"]
+assert all(b["state"] == "up" for c in ("blue", "green") for b in web["backends"][c]), web["backends"]
+# 5 requests per color, one connection each; all still live (TCP closing lasts 10 s).
+assert web["flows"] == {"blue": 5, "green": 5}, web["flows"]
+assert len(status["interfaces"]) == 1, status["interfaces"]
+PY
+log "status --json: share green 100, 2+2 backends up, live flows blue 5 green 5"
 log "PASS"
