@@ -87,6 +87,19 @@ check: tests
 	$(MAKE) kernel-test
 	$(MAKE) e2e
 
+# --- benchmarks (bench/): per-packet cost with BPF_PROG_TEST_RUN ----------
+.PHONY: bench
+$(BUILD)/bench.bpf.o: bench/bench.bpf.c bpf/bgxdp.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench: bench/bench.c $(BUILD)/bench.skel.h tests/kernel/helpers_frames.c $(SHARED_HDRS)
+	$(CC) $(COMMON_CFLAGS) $(CFLAGS) -Itests/kernel -o $@ bench/bench.c tests/kernel/helpers_frames.c $(LDLIBS)
+
+bench:
+	@if [ "$$(id -u)" != 0 ]; then echo "make bench: must run as root (BPF_PROG_TEST_RUN and BPF maps need CAP_BPF/CAP_SYS_ADMIN)" >&2; exit 1; fi
+	$(MAKE) BUILD=$(BUILD) $(BUILD)/bench
+	BENCH=$(BUILD)/bench CSV=$(BUILD)/bench.csv bench/run.sh
+
 
 install: $(BUILD)/bgxdp
 	install -D -m 0755 $(BUILD)/bgxdp $(DESTDIR)/usr/local/sbin/bgxdp

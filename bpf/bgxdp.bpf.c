@@ -300,8 +300,9 @@ static __always_inline int rewrite_destination(struct xdp_md *ctx,
 
 /* ---- XDP ingress: client -> VIP ------------------------------------------ */
 
-SEC("xdp")
-int xdp_ingress(struct xdp_md *ctx)
+/* The body of xdp_ingress, callable from other programs (the bench
+ * wrappers in bench/): libbpf will not call a SEC() program. */
+static __always_inline int xdp_process(struct xdp_md *ctx)
 {
 	struct packet pkt;
 	struct flow_key key;
@@ -368,6 +369,12 @@ int xdp_ingress(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+SEC("xdp")
+int xdp_ingress(struct xdp_md *ctx)
+{
+	return xdp_process(ctx);
+}
+
 /* ---- tc egress: backend -> client ---------------------------------------- */
 
 /* Source address and port -> the VIP.  The kernel helpers also keep
@@ -415,8 +422,8 @@ static __always_inline void rewrite_source(struct __sk_buff *skb,
 	bpf_skb_store_bytes(skb, pkt->l4_off, &vip_port, 2, 0);
 }
 
-SEC("tc")
-int tc_egress(struct __sk_buff *skb)
+/* The body of tc_egress, callable from other programs (bench/). */
+static __always_inline int tc_process(struct __sk_buff *skb)
 {
 	struct reverse_key rkey = {};
 	struct reverse_value *rv;
@@ -440,6 +447,12 @@ int tc_egress(struct __sk_buff *skb)
 	rewrite_source(skb, &pkt, rv);
 	count_to_client(rv->service_id, rv->color & 1, pkt.len, reset);
 	return TC_ACT_OK;
+}
+
+SEC("tc")
+int tc_egress(struct __sk_buff *skb)
+{
+	return tc_process(skb);
 }
 
 char LICENSE[] SEC("license") = "GPL";
