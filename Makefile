@@ -101,6 +101,11 @@ bench:
 	BENCH=$(BUILD)/bench CSV=$(BUILD)/bench.csv bench/run.sh
 
 
+# Suites and measurements kept next to their sources.
+-include tests/fuzz/fuzz.mk
+-include tests/cli/cli.mk
+-include bench/bench.mk
+
 install: $(BUILD)/bgxdp
 	install -D -m 0755 $(BUILD)/bgxdp $(DESTDIR)/usr/local/sbin/bgxdp
 

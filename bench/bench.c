@@ -114,6 +114,21 @@ static int populate(struct bench *skel)
 				if (bpf_map__update_elem(skel->maps.backends, &idx,
 							 4, &b, sizeof(b), 0))
 					return -1;
+				/* What `backend add` records for tc egress. */
+				struct vip_key ek = { .port = b.port,
+						      .proto = IPPROTO_TCP,
+						      .family = b.family };
+				struct backend_service bs = {
+					.vip_port = htons(VIP_PORT),
+					.service_id = (uint16_t)svc,
+				};
+
+				memcpy(ek.addr, b.addr, 16);
+				vip_addr(fams[f], bs.vip);
+				if (bpf_map__update_elem(skel->maps.backend_services,
+							 &ek, sizeof(ek), &bs,
+							 sizeof(bs), 0))
+					return -1;
 			}
 			for (uint32_t buf = 0; buf < 2; buf++) {
 				uint32_t idx = ring_index(svc, c, buf);
@@ -197,17 +212,15 @@ static void clear_map(struct bpf_map *map)
 	free(vals);
 }
 
-/* Fill `flows` and `reverse_flows` with n IPv4 flows of other clients. */
+/* Fill `flows` with n IPv4 flows of other clients. */
 static int fill_flows(struct bench *skel, unsigned long n)
 {
 	struct flow_key *fk = calloc(n, sizeof(*fk));
 	struct flow_value *fv = calloc(n, sizeof(*fv));
-	struct reverse_key *rk = calloc(n, sizeof(*rk));
-	struct reverse_value *rv = calloc(n, sizeof(*rv));
 	uint32_t count;
 	int err = -1;
 
-	if (!fk || !fv || !rk || !rv)
+	if (!fk || !fv)
 		goto out;
 	for (unsigned long i = 0; i < n; i++) {
 		uint32_t host = (uint32_t)(i / 60000);
@@ -223,36 +236,19 @@ static int fill_flows(struct bench *skel, unsigned long n)
 		fv[i].backend_port = htons(8000 + (i & 1));
 		fv[i].backend_slot = i & 1;
 
-		memcpy(rk[i].backend, fv[i].backend, 16);
-		memcpy(rk[i].client, fk[i].client, 16);
-		rk[i].backend_port = fv[i].backend_port;
-		rk[i].client_port = fk[i].client_port;
-		rk[i].proto = IPPROTO_TCP;
-		rk[i].family = BGXDP_FAMILY_IPV4;
-		vip_addr(4, rv[i].vip);
-		rv[i].vip_port = htons(VIP_PORT);
 	}
 	count = (uint32_t)n;
 	err = bpf_map_update_batch(bpf_map__fd(skel->maps.flows), fk, fv,
 				   &count, NULL);
-	if (!err) {
-		count = (uint32_t)n;
-		err = bpf_map_update_batch(bpf_map__fd(skel->maps.reverse_flows),
-					   rk, rv, &count, NULL);
-	}
 	if (err) {      /* no batch ops: one at a time */
 		err = 0;
 		for (unsigned long i = 0; i < n && !err; i++)
 			err = bpf_map_update_elem(bpf_map__fd(skel->maps.flows),
-						  &fk[i], &fv[i], BPF_ANY) ||
-			      bpf_map_update_elem(bpf_map__fd(skel->maps.reverse_flows),
-						  &rk[i], &rv[i], BPF_ANY);
+						  &fk[i], &fv[i], BPF_ANY);
 	}
 out:
 	free(fk);
 	free(fv);
-	free(rk);
-	free(rv);
 	return err;
 }
 
@@ -263,7 +259,6 @@ static int measure(struct row *r, const char *name, int prog_fd,
 	for (int i = 0; i < runs; i++) {
 		if (clear_each) {
 			clear_map(skel->maps.flows);
-			clear_map(skel->maps.reverse_flows);
 		}
 		if (time_run(prog_fd, f, repeat, &r->ns[i], NULL)) {
 			fprintf(stderr, "bench: test run of %s: %s\n", name,
@@ -319,7 +314,6 @@ int main(int argc, char **argv)
 	if (max_flows < BGXDP_DEFAULT_FLOWS)
 		max_flows = BGXDP_DEFAULT_FLOWS;
 	if (bpf_map__set_max_entries(skel->maps.flows, max_flows) ||
-	    bpf_map__set_max_entries(skel->maps.reverse_flows, max_flows) ||
 	    bench__load(skel)) {
 		fprintf(stderr, "bench: load: %s (root needed)\n", strerror(errno));
 		bench__destroy(skel);
@@ -397,7 +391,6 @@ int main(int argc, char **argv)
 
 	/* Now with nflows other flows in the table. */
 	clear_map(skel->maps.flows);
-	clear_map(skel->maps.reverse_flows);
 	if (fill_flows(skel, nflows)) {
 		fprintf(stderr, "bench: filling %lu flows: %s\n", nflows,
 			strerror(errno));

@@ -4,8 +4,8 @@
  *
  *   xdp_ingress: client -> VIP.  parse -> service -> flow -> pick (color,
  *                ring slot) -> rewrite dst to the backend -> count -> PASS.
- *   tc_egress:   backend -> client.  parse -> reverse flow -> rewrite src
- *                back to the VIP -> count -> OK.
+ *   tc_egress:   backend -> client.  parse -> endpoint's service -> the
+ *                client's flow -> rewrite src back to the VIP -> count -> OK.
  *
  * Neither program ever drops: whatever is not ours leaves byte-identical.
  * Maps are in maps.h, parsing in parse.h, checksum arithmetic in csum.h.
@@ -43,7 +43,7 @@ static __always_inline int pass(__u32 reason)
 
 static __always_inline void count_to_backend(__u32 svc, __u32 color,
 					     __u32 slot, __u32 bytes,
-					     bool new_flow)
+					     bool new_flow, bool lost)
 {
 	__u32 ci = color_index(svc, color);
 	__u32 bi = backend_index(svc, color, slot);
@@ -55,6 +55,8 @@ static __always_inline void count_to_backend(__u32 svc, __u32 color,
 		cc->bytes_to_backend += bytes;
 		if (new_flow)
 			cc->flows_created += 1;
+		if (lost)
+			cc->flows_lost += 1;
 	}
 	if (bc) {
 		bc->packets += 1;
@@ -213,29 +215,6 @@ static __always_inline int pick_backend(const struct flow_key *key, __u32 svc,
 	return backend_slot;
 }
 
-/* Record both directions of a new flow. */
-static __always_inline void record_flow(const struct flow_key *key,
-					const struct packet *pkt,
-					struct flow_value *flow)
-{
-	struct reverse_key rkey = {};
-	struct reverse_value rval = {};
-
-	bpf_map_update_elem(&flows, key, flow, BPF_ANY);
-
-	__builtin_memcpy(rkey.backend, flow->backend, BGXDP_ADDR_LEN);
-	__builtin_memcpy(rkey.client, pkt->saddr, BGXDP_ADDR_LEN);
-	rkey.backend_port = flow->backend_port;
-	rkey.client_port = pkt->sport;
-	rkey.proto = pkt->proto;
-	rkey.family = pkt->family;
-	__builtin_memcpy(rval.vip, pkt->daddr, BGXDP_ADDR_LEN);
-	rval.vip_port = pkt->dport;
-	rval.service_id = flow->service_id;
-	rval.color = flow->color;
-	bpf_map_update_elem(&reverse_flows, &rkey, &rval, BPF_ANY);
-}
-
 /* ---- rewrite ------------------------------------------------------------ */
 
 static __always_inline __u32 l4_csum_off(const struct packet *pkt)
@@ -309,7 +288,7 @@ static __always_inline int xdp_process(struct xdp_md *ctx)
 	struct flow_value new_flow = {};
 	struct flow_value *flow;
 	struct vip_value *vip;
-	bool created = false;
+	bool created = false, lost = false;
 	__u32 svc, color;
 	int ret, slot;
 	__u64 now;
@@ -357,15 +336,19 @@ static __always_inline int xdp_process(struct xdp_md *ctx)
 		if (pkt.proto == IPPROTO_TCP &&
 		    (pkt.tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)))
 			new_flow.state = FLOW_CLOSING;
-		record_flow(&key, &pkt, &new_flow);
+		bpf_map_update_elem(&flows, &key, &new_flow, BPF_ANY);
 		flow = &new_flow;
 		created = true;
+		/* Mid-stream TCP with no entry: its entry was evicted or idled
+		 * out (or it predates the attach). */
+		lost = pkt.proto == IPPROTO_TCP &&
+		       !(pkt.tcp_flags & TCP_FLAG_SYN);
 	}
 
 	if (rewrite_destination(ctx, &pkt, flow))
 		return pass(PASS_MALFORMED);   /* not reached for parsed frames */
 	count_to_backend(svc, flow->color & 1, flow->backend_slot, pkt.len,
-			 created);
+			 created, lost);
 	return XDP_PASS;
 }
 
@@ -382,15 +365,14 @@ int xdp_ingress(struct xdp_md *ctx)
  * checksum would not. */
 static __always_inline void rewrite_source(struct __sk_buff *skb,
 					   const struct packet *pkt,
-					   const struct reverse_value *rv)
+					   const __u8 *vip_addr, __be16 vip_port)
 {
 	__u32 csum_off = l4_csum_off(pkt);
 	/* UDP: a 0 checksum stays 0, a computed 0 becomes 0xffff. */
 	__u64 l4_flags = pkt->proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
-	__be16 vip_port = rv->vip_port;
 	__u8 vip[BGXDP_ADDR_LEN];
 
-	__builtin_memcpy(vip, rv->vip, BGXDP_ADDR_LEN);
+	__builtin_memcpy(vip, vip_addr, BGXDP_ADDR_LEN);
 
 	if (pkt->family == BGXDP_FAMILY_IPV4) {
 		__be32 old_addr, new_addr;
@@ -422,30 +404,79 @@ static __always_inline void rewrite_source(struct __sk_buff *skb,
 	bpf_skb_store_bytes(skb, pkt->l4_off, &vip_port, 2, 0);
 }
 
+/* Two 16-byte addresses equal?  (No memcmp in BPF.) */
+static __always_inline bool addr_equal(const __u8 *a, const __u8 *b)
+{
+	__u64 a0, a1, b0, b1;
+
+	__builtin_memcpy(&a0, a, 8);
+	__builtin_memcpy(&a1, a + 8, 8);
+	__builtin_memcpy(&b0, b, 8);
+	__builtin_memcpy(&b1, b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+/* The flow a reply belongs to: the key the client's packets had, with the
+ * VIP (or preview address) the endpoint's service is reached on.  Only a
+ * flow that really went to this backend counts: a client may talk to the
+ * backend directly too. */
+static __always_inline struct flow_value *
+reply_flow(const struct packet *pkt, const struct backend_service *bs,
+	   bool preview)
+{
+	struct flow_key key = {};
+	struct flow_value *flow;
+
+	__builtin_memcpy(key.client, pkt->daddr, BGXDP_ADDR_LEN);
+	if (preview) {
+		__builtin_memcpy(key.vip, bs->preview, BGXDP_ADDR_LEN);
+		key.vip_port = bs->preview_port;
+	} else {
+		__builtin_memcpy(key.vip, bs->vip, BGXDP_ADDR_LEN);
+		key.vip_port = bs->vip_port;
+	}
+	key.client_port = pkt->dport;
+	key.proto = pkt->proto;
+	key.family = pkt->family;
+	flow = bpf_map_lookup_elem(&flows, &key);
+	if (!flow || flow->backend_port != pkt->sport ||
+	    !addr_equal(flow->backend, pkt->saddr))
+		return NULL;
+	return flow;
+}
+
 /* The body of tc_egress, callable from other programs (bench/). */
 static __always_inline int tc_process(struct __sk_buff *skb)
 {
-	struct reverse_key rkey = {};
-	struct reverse_value *rv;
+	struct backend_service *bs;
+	struct flow_value *flow;
+	struct vip_key ekey = {};
 	struct packet pkt;
+	bool preview = false;
 	bool reset;
 
 	if (parse_packet(skb, false, skb->len, &pkt) != PARSE_OK)
 		return TC_ACT_OK;
 
-	__builtin_memcpy(rkey.backend, pkt.saddr, BGXDP_ADDR_LEN);
-	__builtin_memcpy(rkey.client, pkt.daddr, BGXDP_ADDR_LEN);
-	rkey.backend_port = pkt.sport;
-	rkey.client_port = pkt.dport;
-	rkey.proto = pkt.proto;
-	rkey.family = pkt.family;
-	rv = bpf_map_lookup_elem(&reverse_flows, &rkey);
-	if (!rv)
+	__builtin_memcpy(ekey.addr, pkt.saddr, BGXDP_ADDR_LEN);
+	ekey.port = pkt.sport;
+	ekey.proto = pkt.proto;
+	ekey.family = pkt.family;
+	bs = bpf_map_lookup_elem(&backend_services, &ekey);
+	if (!bs)
+		return TC_ACT_OK;
+	flow = reply_flow(&pkt, bs, false);
+	if (!flow && bs->has_preview) {
+		preview = true;
+		flow = reply_flow(&pkt, bs, true);
+	}
+	if (!flow)
 		return TC_ACT_OK;
 
 	reset = pkt.proto == IPPROTO_TCP && (pkt.tcp_flags & TCP_FLAG_RST);
-	rewrite_source(skb, &pkt, rv);
-	count_to_client(rv->service_id, rv->color & 1, pkt.len, reset);
+	rewrite_source(skb, &pkt, preview ? bs->preview : bs->vip,
+		       preview ? bs->preview_port : bs->vip_port);
+	count_to_client(flow->service_id, flow->color & 1, pkt.len, reset);
 	return TC_ACT_OK;
 }
 

@@ -47,12 +47,27 @@ struct {
 	__type(value, struct flow_value);
 } flows SEC(".maps");
 
+/* Backend endpoint -> its service, for tc egress (see bgxdp.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, BGXDP_DEFAULT_FLOWS);
-	__type(key, struct reverse_key);
-	__type(value, struct reverse_value);
-} reverse_flows SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BGXDP_MAX_SERVICES * BGXDP_COLORS * BGXDP_MAX_BACKENDS);
+	__type(key, struct vip_key);
+	__type(value, struct backend_service);
+} backend_services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct instance_settings);
+} settings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, BGXDP_MAX_TX_PORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} tx_ports SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

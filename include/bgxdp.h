@@ -186,24 +186,37 @@ struct flow_value {
  * hot path of established flows. */
 #define FLOW_TOUCH_NS          (1000000000ull)
 
-/* `reverse_flows` LRU hash: backend -> client direction, for tc egress. */
-struct reverse_key {
-	__u8  backend[BGXDP_ADDR_LEN];
-	__u8  client[BGXDP_ADDR_LEN];
-	__be16 backend_port;
-	__be16 client_port;
-	__u8  proto;
-	__u8  family;
-	__u8  pad[2];
+/*
+ * `backend_services` hash: a backend endpoint (key: struct vip_key, i.e.
+ * address, port, proto, family) -> the service it serves and the addresses
+ * clients reach that service on.  tc egress turns a reply's (backend,
+ * client) back into the flow key through it, so no per-flow reverse entry
+ * is needed.  An endpoint serves one service (either color or both).
+ */
+struct backend_service {
+	__u8  vip[BGXDP_ADDR_LEN];
+	__u8  preview[BGXDP_ADDR_LEN];
+	__be16 vip_port;
+	__be16 preview_port;
+	__u16 service_id;
+	__u8  has_preview;
+	__u8  pad;
 };
 
-struct reverse_value {
-	__u8  vip[BGXDP_ADDR_LEN];
-	__be16 vip_port;
-	__u16 service_id;
-	__u8  color;
-	__u8  pad[3];
+/* ---- fast path ---------------------------------------------------------- */
+
+/* `settings` array, one entry: instance-wide switches set at attach. */
+#define SETTINGS_FAST_PATH     (1u << 0)   /* bpf_fib_lookup + redirect */
+
+struct instance_settings {
+	__u32 flags;                   /* SETTINGS_* */
+	__u32 pad;
 };
+
+/* `tx_ports` devmap (hash, key and value = ifindex): the interfaces the
+ * fast path may redirect to.  A VIP packet the kernel would forward out of
+ * any other interface goes up the stack as usual. */
+#define BGXDP_MAX_TX_PORTS     64
 
 /* ---- counters (per-CPU arrays, summed by userspace) --------------------- */
 
@@ -215,6 +228,11 @@ struct color_counters {
 	__u64 bytes_to_client;
 	__u64 flows_created;
 	__u64 resets_from_backend;
+	/* A TCP packet other than a SYN that found no flow entry: a live
+	 * connection whose entry was evicted (table full) or idled out.  It
+	 * is picked again; under an unchanged config that is the same
+	 * backend, so the connection survives. */
+	__u64 flows_lost;
 };
 
 /* `backend_counters`, index backend_index(service, color, slot). */
@@ -265,9 +283,9 @@ _Static_assert(sizeof(struct backend) == 24, "backend layout");
 _Static_assert(sizeof(struct maglev_ring) == 26008, "maglev_ring layout");
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key layout");
 _Static_assert(sizeof(struct flow_value) == 32, "flow_value layout");
-_Static_assert(sizeof(struct reverse_key) == 40, "reverse_key layout");
-_Static_assert(sizeof(struct reverse_value) == 24, "reverse_value layout");
-_Static_assert(sizeof(struct color_counters) == 48, "color_counters layout");
+_Static_assert(sizeof(struct backend_service) == 40, "backend_service layout");
+_Static_assert(sizeof(struct instance_settings) == 8, "instance_settings layout");
+_Static_assert(sizeof(struct color_counters) == 56, "color_counters layout");
 _Static_assert(sizeof(struct backend_counters) == 16, "backend_counters layout");
 _Static_assert(sizeof(struct svc_meta) == 104, "svc_meta layout");
 

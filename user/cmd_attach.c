@@ -27,7 +27,7 @@ static const struct opt_def attach_opts[] = {
 	  .help = "XDP attach mode: native (driver), generic (skb), or auto (native, else generic)." },
 	{ .name = "flows", .type = OPT_UINT, .metavar = "N", .def = "262144",
 	  .min = 1024, .max = 67108864,
-	  .help = "Size of the flow tables (flows, reverse_flows), fixed when the instance is "
+	  .help = "Size of the flow table, fixed when the instance is "
 		  "created by the first attach; ignored later." },
 	{ 0 }
 };
@@ -92,8 +92,7 @@ static int instance_create(struct instance *in, unsigned long long flows)
 	skel = bgxdp__open();
 	if (!skel)
 		return err_set(errno, "cannot open the BPF object: %s", strerror(errno));
-	if ((r = bpf_map__set_max_entries(skel->maps.flows, (__u32)flows)) ||
-	    (r = bpf_map__set_max_entries(skel->maps.reverse_flows, (__u32)flows))) {
+	if ((r = bpf_map__set_max_entries(skel->maps.flows, (__u32)flows))) {
 		bgxdp__destroy(skel);
 		return err_set(r, "cannot size the flow tables to %llu: %s", flows, strerror(-r));
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "commands.h"
+#include "endpoints.h"
 #include "instance.h"
 #include "parse.h"
 #include "util.h"
@@ -125,6 +126,8 @@ static int run_op(const struct opts *o, enum backend_op op)
 		r = 0;
 		goto out;
 	}
+	if (op == OP_ADD && (r = endpoint_claim(&in, id, &m, &nb, addr)))
+		goto out;
 	key = backend_index(id, color, slot);
 	/* Joining the ring: write the slot before the ring points at it.
 	 * Leaving: publish the ring without it first, then update the slot. */

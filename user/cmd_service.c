@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "commands.h"
+#include "endpoints.h"
 #include "instance.h"
 #include "parse.h"
 #include "util.h"
@@ -214,7 +215,7 @@ static int run_del(const struct opts *o)
 			    strerror(errno));
 		goto out;
 	}
-	if ((r = svc_clear_slots(&in, id)))
+	if ((r = svc_clear_slots(&in, id)) || (r = endpoint_release_service(&in, id)))
 		goto out;
 	memset(&m, 0, sizeof(m));
 	if ((r = svc_meta_write(&in, id, &m)))

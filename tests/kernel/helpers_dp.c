@@ -79,6 +79,24 @@ int test_populate(struct bgxdp *skel, uint64_t word)
 							 &idx, 4, &b,
 							 sizeof(b), 0))
 					return -1;
+				/* What `backend add` records for tc egress. */
+				for (int p = 0; p < 2; p++) {
+					struct vip_key ek = {};
+					struct backend_service bs = {
+						.vip_port = htons(TEST_VIP_PORT),
+						.service_id = (uint16_t)svc,
+					};
+
+					memcpy(ek.addr, b.addr, sizeof(ek.addr));
+					ek.port = b.port;
+					ek.proto = p ? IPPROTO_UDP : IPPROTO_TCP;
+					ek.family = b.family;
+					test_vip_addr(fams[f], bs.vip);
+					if (bpf_map__update_elem(skel->maps.backend_services,
+								 &ek, sizeof(ek), &bs,
+								 sizeof(bs), 0))
+						return -1;
+				}
 			}
 			for (uint32_t buf = 0; buf < 2; buf++) {
 				uint32_t idx = ring_index(svc, c, buf);
