@@ -4,7 +4,8 @@
  *
  * BPF_PROG_TEST_RUN with `repeat` feeds iteration N the packet as
  * iteration N-1 left it, i.e. already rewritten to the backend.  Each
- * wrapper here therefore saves the first BENCH_SAVE bytes of the frame,
+ * wrapper here therefore saves the first BENCH_SAVE bytes of the frame
+ * (direct packet access, 8 bytes at a time),
  * runs the real code (xdp_process / tc_process from bpf/bgxdp.bpf.c,
  * compiled into this object), and puts the saved bytes back, so every
  * iteration sees the original packet.  bench_floor_restore measures the
@@ -17,7 +18,7 @@
 
 /* Scratch for the saved bytes: .bss, no helper call to reach it.  Test
  * runs are single-threaded per program run, so one buffer is enough. */
-__u8 saved[BENCH_SAVE];
+__u64 saved[BENCH_SAVE / 8];
 
 /* New-flow wrapper: where to write the per-iteration source port and the
  * high half of the counter (low 16 bits of the source address), set by
@@ -41,14 +42,39 @@ static __always_inline int floor_body(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/* Save and restore through direct packet access, 8 bytes at a time: the
+ * cheapest way, so the wrapper adds as little as possible to each row. */
+static __always_inline int save_frame(void *data, void *data_end)
+{
+	__u64 *words = data;
+
+	if ((void *)(words + BENCH_SAVE / 8) > data_end)
+		return -1;
+	#pragma unroll
+	for (int i = 0; i < BENCH_SAVE / 8; i++)
+		saved[i] = words[i];
+	return 0;
+}
+
+static __always_inline void restore_frame(void *data, void *data_end)
+{
+	__u64 *words = data;
+
+	if ((void *)(words + BENCH_SAVE / 8) > data_end)
+		return;
+	#pragma unroll
+	for (int i = 0; i < BENCH_SAVE / 8; i++)
+		words[i] = saved[i];
+}
+
 static __always_inline int xdp_save(struct xdp_md *ctx)
 {
-	return bpf_xdp_load_bytes(ctx, 0, saved, BENCH_SAVE);
+	return save_frame((void *)(long)ctx->data, (void *)(long)ctx->data_end);
 }
 
 static __always_inline void xdp_restore(struct xdp_md *ctx)
 {
-	bpf_xdp_store_bytes(ctx, 0, saved, BENCH_SAVE);
+	restore_frame((void *)(long)ctx->data, (void *)(long)ctx->data_end);
 }
 
 SEC("xdp")
@@ -98,9 +124,18 @@ int bench_xdp_new_flow(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	if (sport_off > BENCH_SAVE - 2 || saddr_lo_off > BENCH_SAVE - 2)
 		return XDP_ABORTED;
-	if (bpf_xdp_store_bytes(ctx, sport_off, &port, 2) ||
-	    bpf_xdp_store_bytes(ctx, saddr_lo_off, &hi, 2))
-		return XDP_ABORTED;
+	{
+		void *data = (void *)(long)ctx->data;
+		void *data_end = (void *)(long)ctx->data_end;
+		__be16 *sport = data + (sport_off & (BENCH_SAVE - 1));
+		__be16 *saddr_lo = data + (saddr_lo_off & (BENCH_SAVE - 1));
+
+		if ((void *)(sport + 1) > data_end ||
+		    (void *)(saddr_lo + 1) > data_end)
+			return XDP_ABORTED;
+		*sport = port;
+		*saddr_lo = hi;
+	}
 	ret = xdp_process(ctx);
 	xdp_restore(ctx);
 	return ret;
@@ -112,9 +147,9 @@ int bench_tc(struct __sk_buff *skb)
 {
 	int ret;
 
-	if (bpf_skb_load_bytes(skb, 0, saved, BENCH_SAVE))
+	if (save_frame((void *)(long)skb->data, (void *)(long)skb->data_end))
 		return TC_ACT_SHOT;
 	ret = tc_process(skb);
-	bpf_skb_store_bytes(skb, 0, saved, BENCH_SAVE, 0);
+	restore_frame((void *)(long)skb->data, (void *)(long)skb->data_end);
 	return ret;
 }

@@ -47,6 +47,7 @@ struct row {
 static int runs = 5;
 static unsigned int repeat = 1000000;
 static unsigned long nflows = 1000000;
+static const char *only;        /* -R: run only rows containing this (and the floor) */
 
 static void vip_addr(int family, uint8_t a[16])
 {
@@ -287,14 +288,15 @@ int main(int argc, char **argv)
 	struct bench *skel;
 	FILE *csv;
 
-	while ((opt = getopt(argc, argv, "r:n:f:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:n:f:o:R:")) != -1) {
 		switch (opt) {
 		case 'r': runs = atoi(optarg); break;
 		case 'n': repeat = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'f': nflows = strtoul(optarg, NULL, 0); break;
 		case 'o': csv_path = optarg; break;
+		case 'R': only = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [-r runs] [-n repeat] [-f flows] [-o csv]\n",
+			fprintf(stderr, "usage: %s [-r runs] [-n repeat] [-f flows] [-o csv] [-R row-substring]\n",
 				argv[0]);
 			return 2;
 		}
@@ -385,7 +387,7 @@ int main(int argc, char **argv)
 	};
 
 	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
-		if (measure(&rows[nrows++], set[i].name, set[i].fd, set[i].f,
+		if ((i == 0 || !only || strstr(set[i].name, only)) && measure(&rows[nrows++], set[i].name, set[i].fd, set[i].f,
 			    skel, set[i].clear))
 			return 1;
 
@@ -400,6 +402,8 @@ int main(int argc, char **argv)
 	    time_run(p_real, &est6, 1, NULL, NULL))
 		return 1;
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		if (only && !strstr(big[i].name, only))
+			continue;
 		if (measure(&rows[nrows++], big[i].name, big[i].fd, big[i].f,
 			    skel, false))
 			return 1;

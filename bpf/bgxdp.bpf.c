@@ -80,27 +80,48 @@ static __always_inline void count_to_client(__u32 svc, __u32 color,
 
 /* ---- service and flow -------------------------------------------------- */
 
+/* An address from the packet into a 16-byte, zero-padded, 4-byte aligned
+ * field of a key. */
+static __always_inline void addr_from_packet(void *field, const __be32 *addr,
+					     __u8 family)
+{
+	__be32 *words = field;
+
+	words[0] = addr[0];
+	if (family == BGXDP_FAMILY_IPV6) {
+		words[1] = addr[1];
+		words[2] = addr[2];
+		words[3] = addr[3];
+	} else {
+		words[1] = 0;
+		words[2] = 0;
+		words[3] = 0;
+	}
+}
+
 static __always_inline struct vip_value *lookup_service(const struct packet *pkt)
 {
-	struct vip_key key = {};
+	struct vip_key key;
 
-	__builtin_memcpy(key.addr, pkt->daddr, BGXDP_ADDR_LEN);
+	addr_from_packet(key.addr, pkt->daddr, pkt->family);
 	key.port = pkt->dport;
 	key.proto = pkt->proto;
 	key.family = pkt->family;
 	return bpf_map_lookup_elem(&services, &key);
 }
 
+/* Every byte is written, padding included: the whole key is hashed. */
 static __always_inline void make_flow_key(const struct packet *pkt,
 					  struct flow_key *key)
 {
-	__builtin_memset(key, 0, sizeof(*key));   /* pad is hashed: zero it */
-	__builtin_memcpy(key->client, pkt->saddr, BGXDP_ADDR_LEN);
-	__builtin_memcpy(key->vip, pkt->daddr, BGXDP_ADDR_LEN);
+	addr_from_packet(key->client, pkt->saddr, pkt->family);
+	addr_from_packet(key->vip, pkt->daddr, pkt->family);
 	key->client_port = pkt->sport;
 	key->vip_port = pkt->dport;
 	key->proto = pkt->proto;
 	key->family = pkt->family;
+	key->pad[0] = 0;
+	key->pad[1] = 0;
 }
 
 static __always_inline __u64 flow_idle_timeout(const struct flow_value *flow,
@@ -224,56 +245,71 @@ static __always_inline __u32 l4_csum_off(const struct packet *pkt)
 }
 
 /* Destination address and port -> the backend, checksums updated
- * incrementally.  Every store is inside headers parse_packet() already
- * read, so none can fail on a frame that parsed. */
-static __always_inline int rewrite_destination(struct xdp_md *ctx,
+ * incrementally, in place.  The bounds were checked by parse_packet();
+ * they are checked again here because the verifier does not carry them
+ * through the protocol branch. */
+static __always_inline int rewrite_destination(void *data_end,
 					       const struct packet *pkt,
 					       const struct flow_value *flow)
 {
-	__u8 new_addr[BGXDP_ADDR_LEN];
+	const __be32 *backend = (const __be32 *)flow->backend;
 	__be16 new_port = flow->backend_port;
-	__u64 acc;
+	__u16 *l4_check;
+	__be16 *l4_dport;
+	__u64 l4_acc;
 
-	__builtin_memcpy(new_addr, flow->backend, BGXDP_ADDR_LEN);
+	if (pkt->proto == IPPROTO_TCP) {
+		struct tcphdr *tcp = pkt->l4;
+
+		if ((void *)(tcp + 1) > data_end)
+			return -1;
+		l4_check = &tcp->check;
+		l4_dport = &tcp->dest;
+	} else {
+		struct udphdr *udp = pkt->l4;
+
+		if ((void *)(udp + 1) > data_end)
+			return -1;
+		l4_check = &udp->check;
+		l4_dport = &udp->dest;
+	}
+	l4_acc = csum_acc_start(*l4_check);
 
 	if (pkt->family == BGXDP_FAMILY_IPV4) {
-		__u16 ip_csum;
+		struct iphdr *ip = pkt->l3;
 
-		acc = csum_acc_start(pkt->ip_csum);
-		acc = csum_acc_replace(acc, pkt->daddr, new_addr, 4);
-		ip_csum = csum_acc_finish(acc);
-		if (bpf_xdp_store_bytes(ctx, pkt->l3_off + IPV4_CSUM_OFF,
-					&ip_csum, 2) ||
-		    bpf_xdp_store_bytes(ctx, pkt->l3_off + IPV4_DADDR_OFF,
-					new_addr, 4))
+		if ((void *)(ip + 1) > data_end)
 			return -1;
+		ip->check = csum_replace_word(ip->check, ip->daddr, backend[0]);
+		l4_acc = csum_acc_words(l4_acc, &ip->daddr, backend, 1);
+		ip->daddr = backend[0];
 	} else {
-		if (bpf_xdp_store_bytes(ctx, pkt->l3_off + IPV6_DADDR_OFF,
-					new_addr, 16))
+		struct ipv6hdr *ip6 = pkt->l3;
+		__be32 *daddr;
+
+		if ((void *)(ip6 + 1) > data_end)
 			return -1;
+		daddr = ip6->daddr.in6_u.u6_addr32;
+		l4_acc = csum_acc_words(l4_acc, daddr, backend, 4);
+		daddr[0] = backend[0];
+		daddr[1] = backend[1];
+		daddr[2] = backend[2];
+		daddr[3] = backend[3];
 	}
 
 	/* A zero UDP checksum over IPv4 means "none": keep it that way. */
 	if (!(pkt->proto == IPPROTO_UDP && pkt->l4_csum == 0)) {
 		__u16 l4_csum;
 
-		acc = csum_acc_start(pkt->l4_csum);
-		if (pkt->family == BGXDP_FAMILY_IPV4)
-			acc = csum_acc_replace(acc, pkt->daddr, new_addr, 4);
-		else
-			acc = csum_acc_replace(acc, pkt->daddr, new_addr, 16);
-		acc = csum_acc_replace(acc, (const __u8 *)&pkt->dport,
-				       (const __u8 *)&new_port, 2);
-		l4_csum = csum_acc_finish(acc);
+		l4_acc += (__u16)~*l4_dport;
+		l4_acc += new_port;
+		l4_csum = csum_acc_finish(l4_acc);
 		/* In UDP a computed 0 is sent as 0xffff (0 means "none"). */
 		if (pkt->proto == IPPROTO_UDP && l4_csum == 0)
 			l4_csum = 0xffff;
-		if (bpf_xdp_store_bytes(ctx, l4_csum_off(pkt), &l4_csum, 2))
-			return -1;
+		*l4_check = l4_csum;
 	}
-	/* Destination port: offset 2 in both TCP and UDP. */
-	if (bpf_xdp_store_bytes(ctx, pkt->l4_off + 2, &new_port, 2))
-		return -1;
+	*l4_dport = new_port;
 	return 0;
 }
 
@@ -293,7 +329,10 @@ static __always_inline int xdp_process(struct xdp_md *ctx)
 	int ret, slot;
 	__u64 now;
 
-	ret = parse_packet(ctx, true, ctx->data_end - ctx->data, &pkt);
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	ret = parse_packet(data, data_end, data_end - data, &pkt);
 	if (ret != PARSE_OK)
 		return pass(ret);
 
@@ -345,7 +384,7 @@ static __always_inline int xdp_process(struct xdp_md *ctx)
 		       !(pkt.tcp_flags & TCP_FLAG_SYN);
 	}
 
-	if (rewrite_destination(ctx, &pkt, flow))
+	if (rewrite_destination(data_end, &pkt, flow))
 		return pass(PASS_MALFORMED);   /* not reached for parsed frames */
 	count_to_backend(svc, flow->color & 1, flow->backend_slot, pkt.len,
 			 created, lost);
@@ -362,7 +401,8 @@ int xdp_ingress(struct xdp_md *ctx)
 
 /* Source address and port -> the VIP.  The kernel helpers also keep
  * skb->csum right for CHECKSUM_COMPLETE/PARTIAL skbs, which a hand-made
- * checksum would not. */
+ * checksum would not.  They may move packet data, so everything read from
+ * the packet is copied out first. */
 static __always_inline void rewrite_source(struct __sk_buff *skb,
 					   const struct packet *pkt,
 					   const __u8 *vip_addr, __be16 vip_port)
@@ -370,50 +410,30 @@ static __always_inline void rewrite_source(struct __sk_buff *skb,
 	__u32 csum_off = l4_csum_off(pkt);
 	/* UDP: a 0 checksum stays 0, a computed 0 becomes 0xffff. */
 	__u64 l4_flags = pkt->proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
-	__u8 vip[BGXDP_ADDR_LEN];
+	__be32 old_addr[4], vip[4];
+	__be16 old_port = pkt->sport;
 
 	__builtin_memcpy(vip, vip_addr, BGXDP_ADDR_LEN);
+	addr_from_packet(old_addr, pkt->saddr, pkt->family);
 
 	if (pkt->family == BGXDP_FAMILY_IPV4) {
-		__be32 old_addr, new_addr;
-
-		__builtin_memcpy(&old_addr, pkt->saddr, 4);
-		__builtin_memcpy(&new_addr, vip, 4);
-		bpf_l4_csum_replace(skb, csum_off, old_addr, new_addr,
+		bpf_l4_csum_replace(skb, csum_off, old_addr[0], vip[0],
 				    l4_flags | BPF_F_PSEUDO_HDR | 4);
 		bpf_l3_csum_replace(skb, pkt->l3_off + IPV4_CSUM_OFF,
-				    old_addr, new_addr, 4);
+				    old_addr[0], vip[0], 4);
 		bpf_skb_store_bytes(skb, pkt->l3_off + IPV4_SADDR_OFF,
-				    &new_addr, 4, 0);
+				    vip, 4, 0);
 	} else {
 		#pragma unroll
-		for (int i = 0; i < 4; i++) {
-			__be32 old_word, new_word;
-
-			__builtin_memcpy(&old_word, pkt->saddr + 4 * i, 4);
-			__builtin_memcpy(&new_word, vip + 4 * i, 4);
-			bpf_l4_csum_replace(skb, csum_off, old_word, new_word,
+		for (int i = 0; i < 4; i++)
+			bpf_l4_csum_replace(skb, csum_off, old_addr[i], vip[i],
 					    l4_flags | BPF_F_PSEUDO_HDR | 4);
-		}
 		bpf_skb_store_bytes(skb, pkt->l3_off + IPV6_SADDR_OFF,
 				    vip, 16, 0);
 	}
-	bpf_l4_csum_replace(skb, csum_off, pkt->sport, vip_port,
-			    l4_flags | 2);
+	bpf_l4_csum_replace(skb, csum_off, old_port, vip_port, l4_flags | 2);
 	/* Source port: offset 0 in both TCP and UDP. */
 	bpf_skb_store_bytes(skb, pkt->l4_off, &vip_port, 2, 0);
-}
-
-/* Two 16-byte addresses equal?  (No memcmp in BPF.) */
-static __always_inline bool addr_equal(const __u8 *a, const __u8 *b)
-{
-	__u64 a0, a1, b0, b1;
-
-	__builtin_memcpy(&a0, a, 8);
-	__builtin_memcpy(&a1, a + 8, 8);
-	__builtin_memcpy(&b0, b, 8);
-	__builtin_memcpy(&b1, b + 8, 8);
-	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
 /* The flow a reply belongs to: the key the client's packets had, with the
@@ -421,13 +441,14 @@ static __always_inline bool addr_equal(const __u8 *a, const __u8 *b)
  * flow that really went to this backend counts: a client may talk to the
  * backend directly too. */
 static __always_inline struct flow_value *
-reply_flow(const struct packet *pkt, const struct backend_service *bs,
-	   bool preview)
+reply_flow(const struct packet *pkt, const struct vip_key *endpoint,
+	   const struct backend_service *bs, bool preview)
 {
-	struct flow_key key = {};
+	struct flow_key key;
 	struct flow_value *flow;
+	__u64 a0, a1, b0, b1;
 
-	__builtin_memcpy(key.client, pkt->daddr, BGXDP_ADDR_LEN);
+	addr_from_packet(key.client, pkt->daddr, pkt->family);
 	if (preview) {
 		__builtin_memcpy(key.vip, bs->preview, BGXDP_ADDR_LEN);
 		key.vip_port = bs->preview_port;
@@ -438,37 +459,57 @@ reply_flow(const struct packet *pkt, const struct backend_service *bs,
 	key.client_port = pkt->dport;
 	key.proto = pkt->proto;
 	key.family = pkt->family;
+	key.pad[0] = 0;
+	key.pad[1] = 0;
 	flow = bpf_map_lookup_elem(&flows, &key);
-	if (!flow || flow->backend_port != pkt->sport ||
-	    !addr_equal(flow->backend, pkt->saddr))
+	if (!flow || flow->backend_port != pkt->sport)
+		return NULL;
+	__builtin_memcpy(&a0, flow->backend, 8);
+	__builtin_memcpy(&a1, flow->backend + 8, 8);
+	__builtin_memcpy(&b0, endpoint->addr, 8);
+	__builtin_memcpy(&b1, endpoint->addr + 8, 8);
+	if ((a0 ^ b0) | (a1 ^ b1))
 		return NULL;
 	return flow;
 }
 
+/* Replies are built by the local stack or forwarded after GRO; their
+ * headers are almost always in the linear part.  When they are not, pull
+ * enough for any header chain we parse. */
+#define TC_PULL_LEN 256
+
 /* The body of tc_egress, callable from other programs (bench/). */
 static __always_inline int tc_process(struct __sk_buff *skb)
 {
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
 	struct backend_service *bs;
 	struct flow_value *flow;
-	struct vip_key ekey = {};
+	struct vip_key endpoint;
 	struct packet pkt;
 	bool preview = false;
 	bool reset;
 
-	if (parse_packet(skb, false, skb->len, &pkt) != PARSE_OK)
+	if (data_end - data < skb->len && data_end - data < TC_PULL_LEN) {
+		bpf_skb_pull_data(skb, skb->len < TC_PULL_LEN ? skb->len
+							       : TC_PULL_LEN);
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+	if (parse_packet(data, data_end, skb->len, &pkt) != PARSE_OK)
 		return TC_ACT_OK;
 
-	__builtin_memcpy(ekey.addr, pkt.saddr, BGXDP_ADDR_LEN);
-	ekey.port = pkt.sport;
-	ekey.proto = pkt.proto;
-	ekey.family = pkt.family;
-	bs = bpf_map_lookup_elem(&backend_services, &ekey);
+	addr_from_packet(endpoint.addr, pkt.saddr, pkt.family);
+	endpoint.port = pkt.sport;
+	endpoint.proto = pkt.proto;
+	endpoint.family = pkt.family;
+	bs = bpf_map_lookup_elem(&backend_services, &endpoint);
 	if (!bs)
 		return TC_ACT_OK;
-	flow = reply_flow(&pkt, bs, false);
+	flow = reply_flow(&pkt, &endpoint, bs, false);
 	if (!flow && bs->has_preview) {
 		preview = true;
-		flow = reply_flow(&pkt, bs, true);
+		flow = reply_flow(&pkt, &endpoint, bs, true);
 	}
 	if (!flow)
 		return TC_ACT_OK;

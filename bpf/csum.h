@@ -40,6 +40,19 @@ static __always_inline __u64 csum_acc_replace(__u64 acc, const __u8 *from,
 	return acc;
 }
 
+/* Add "replace `words` 32-bit words `from` by `to`": 32-bit words can be
+ * summed directly, the fold at the end brings the carries around. */
+static __always_inline __u64 csum_acc_words(__u64 acc, const __be32 *from,
+					    const __be32 *to, int words)
+{
+	#pragma unroll
+	for (int i = 0; i < words; i++) {
+		acc += (__u32)~from[i];
+		acc += to[i];
+	}
+	return acc;
+}
+
 /* Start an update of checksum `check` (network order, as in the packet). */
 static __always_inline __u64 csum_acc_start(__u16 check)
 {
@@ -50,6 +63,14 @@ static __always_inline __u64 csum_acc_start(__u16 check)
 static __always_inline __u16 csum_acc_finish(__u64 acc)
 {
 	return (__u16)~csum_fold64(acc);
+}
+
+/* Checksum `check` after one 32-bit word changed from `from` to `to`. */
+static __always_inline __u16 csum_replace_word(__u16 check, __be32 from,
+					       __be32 to)
+{
+	return csum_acc_finish(csum_acc_words(csum_acc_start(check), &from,
+					      &to, 1));
 }
 
 #endif /* BGXDP_CSUM_H */

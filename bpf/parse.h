@@ -3,12 +3,13 @@
  * parse.h - Ethernet / VLAN / IPv4 / IPv6 / TCP / UDP parsing, shared by
  * the XDP and the tc program.
  *
- * Headers are copied out with the load_bytes helpers instead of read in
- * place: a copy is bounds-checked by the helper at any offset, so IPv4
- * options and IPv6 extension headers (variable offsets) cost no verifier
- * gymnastics, and a frame truncated at any byte simply fails a load.
- * The result is a struct packet: offsets of every header the rewrite needs
- * plus the fields the lookups need, never a pointer into the packet.
+ * Headers are read in place (direct packet access): a load through a
+ * bounds-checked packet pointer costs one instruction, where the
+ * load_bytes helpers cost a call and a copy each.  Every header is checked
+ * against data_end before it is read, so a frame truncated at any byte
+ * fails cleanly.  The result is a struct packet: pointers to the headers
+ * the rewrite touches, their offsets (for the tc checksum helpers) and the
+ * fields the lookups need.
  */
 #ifndef BGXDP_PARSE_H
 #define BGXDP_PARSE_H
@@ -58,19 +59,21 @@
 #define IPV6_SADDR_OFF   8
 #define IPV6_DADDR_OFF   24
 
-/* A parsed packet: where things are and what they say. */
+/* A parsed packet: where things are and what they say.  The pointers are
+ * valid until a helper that may move packet data is called. */
 struct packet {
-	__u32 l3_off;            /* IP header */
-	__u32 l4_off;            /* TCP/UDP header */
+	void *l3;                /* IP header */
+	void *l4;                /* TCP/UDP header */
+	__be32 *saddr;           /* in the IP header; 1 or 4 words */
+	__be32 *daddr;
+	__u32 l3_off;            /* offsets of the same, from the frame start */
+	__u32 l4_off;
 	__u32 len;               /* whole frame, for byte counters */
 	__u8  family;            /* BGXDP_FAMILY_* */
 	__u8  proto;             /* IPPROTO_TCP / IPPROTO_UDP */
 	__u8  tcp_flags;         /* 0 for UDP */
 	__u8  pad;
 	__u16 l4_csum;           /* as found in the packet (network order) */
-	__u16 ip_csum;           /* IPv4 header checksum (network order) */
-	__u8  saddr[BGXDP_ADDR_LEN];
-	__u8  daddr[BGXDP_ADDR_LEN];
 	__be16 sport;
 	__be16 dport;
 };
@@ -79,43 +82,31 @@ struct packet {
  * enum pass_reason it is let through for. */
 #define PARSE_OK (-1)
 
-/* The one difference between the two programs' parsing: how bytes are
- * copied out.  `is_xdp` is a constant after inlining, so each program keeps
- * only its own helper call. */
-static __always_inline long load_bytes(void *ctx, bool is_xdp, __u32 off,
-				       void *to, __u32 len)
-{
-	if (is_xdp)
-		return bpf_xdp_load_bytes(ctx, off, to, len);
-	return bpf_skb_load_bytes(ctx, off, to, len);
-}
-
-/*
- * Ethernet and up to two VLAN tags (802.1Q or 802.1ad outer).  Returns the
- * ethertype of the payload and sets *l3_off, or 0 if the frame is too short.
- */
-static __always_inline __be16 parse_ethernet(void *ctx, bool is_xdp,
+/* Ethernet and up to two VLAN tags (802.1Q or 802.1ad outer).  Returns the
+ * ethertype of the payload and sets *l3_off, or 0 if the frame is too
+ * short. */
+static __always_inline __be16 parse_ethernet(void *data, void *data_end,
 					     __u32 *l3_off)
 {
-	struct ethhdr eth;
+	struct ethhdr *eth = data;
+	__u32 off = sizeof(*eth);
 	__be16 proto;
-	__u32 off = sizeof(eth);
 
-	if (load_bytes(ctx, is_xdp, 0, &eth, sizeof(eth)))
+	if ((void *)(eth + 1) > data_end)
 		return 0;
-	proto = eth.h_proto;
+	proto = eth->h_proto;
 
 	#pragma unroll
 	for (int i = 0; i < MAX_VLAN_TAGS; i++) {
 		/* A VLAN tag: 2 bytes TCI, then the inner ethertype. */
-		__be16 tag[2];
+		__be16 *tag = data + off;
 
 		if (proto != ETH_P_8021Q_BE && proto != ETH_P_8021AD_BE)
 			break;
-		if (load_bytes(ctx, is_xdp, off, tag, sizeof(tag)))
+		if ((void *)(tag + 2) > data_end)
 			return 0;
 		proto = tag[1];
-		off += sizeof(tag);
+		off += 2 * sizeof(*tag);
 	}
 	*l3_off = off;
 	return proto;
@@ -123,71 +114,70 @@ static __always_inline __be16 parse_ethernet(void *ctx, bool is_xdp,
 
 /* IPv4: IHL gives the options length; fragments are not ours to rewrite
  * (only the first carries ports). */
-static __always_inline int parse_ipv4(void *ctx, bool is_xdp,
+static __always_inline int parse_ipv4(void *data, void *data_end,
 				      struct packet *pkt)
 {
-	struct iphdr ip;
+	struct iphdr *ip = data + pkt->l3_off;
 	__u32 hdr_len, tot_len;
 
-	if (load_bytes(ctx, is_xdp, pkt->l3_off, &ip, sizeof(ip)))
+	if ((void *)(ip + 1) > data_end)
 		return PASS_MALFORMED;
-	if (ip.version != 4 || ip.ihl < 5)
+	if (ip->version != 4 || ip->ihl < 5)
 		return PASS_MALFORMED;
-	hdr_len = ip.ihl * 4;
-	tot_len = bpf_ntohs(ip.tot_len);
+	hdr_len = ip->ihl * 4;
+	tot_len = bpf_ntohs(ip->tot_len);
 	/* tot_len must cover the header and fit in the frame; trailing
 	 * bytes past tot_len (Ethernet padding) are fine. */
 	if (tot_len < hdr_len || pkt->l3_off + tot_len > pkt->len)
 		return PASS_MALFORMED;
-	if (ip.frag_off & bpf_htons(IP_MF | IP_OFFSET))
+	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return PASS_FRAGMENT;
-	if (ip.protocol != IPPROTO_TCP && ip.protocol != IPPROTO_UDP)
+	if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP)
 		return PASS_UNSUPPORTED;
 
 	pkt->family = BGXDP_FAMILY_IPV4;
-	pkt->proto = ip.protocol;
-	pkt->ip_csum = ip.check;
+	pkt->proto = ip->protocol;
+	pkt->l3 = ip;
+	pkt->saddr = &ip->saddr;
+	pkt->daddr = &ip->daddr;
 	pkt->l4_off = pkt->l3_off + hdr_len;
-	__builtin_memcpy(pkt->saddr, &ip.saddr, 4);
-	__builtin_memcpy(pkt->daddr, &ip.daddr, 4);
+	pkt->l4 = (void *)ip + hdr_len;
 	/* The L4 header must lie inside tot_len, not only inside the frame. */
-	if (ip.protocol == IPPROTO_TCP)
-		hdr_len += sizeof(struct tcphdr);
-	else
-		hdr_len += sizeof(struct udphdr);
-	if (tot_len < hdr_len)
+	if (tot_len < hdr_len + (ip->protocol == IPPROTO_TCP ?
+				 sizeof(struct tcphdr) : sizeof(struct udphdr)))
 		return PASS_MALFORMED;
 	return PARSE_OK;
 }
 
 /* IPv6: walk hop-by-hop / routing / destination-options headers (each
  * (len + 1) * 8 bytes) in a bounded loop; a fragment header passes. */
-static __always_inline int parse_ipv6(void *ctx, bool is_xdp,
+static __always_inline int parse_ipv6(void *data, void *data_end,
 				      struct packet *pkt)
 {
-	struct ipv6hdr ip6;
+	struct ipv6hdr *ip6 = data + pkt->l3_off;
 	__u32 off, end;
 	__u8 nexthdr;
 
-	if (load_bytes(ctx, is_xdp, pkt->l3_off, &ip6, sizeof(ip6)))
+	if ((void *)(ip6 + 1) > data_end)
 		return PASS_MALFORMED;
-	if (ip6.version != 6)
+	if (ip6->version != 6)
 		return PASS_MALFORMED;
-	end = pkt->l3_off + sizeof(ip6) + bpf_ntohs(ip6.payload_len);
+	end = pkt->l3_off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 	if (end > pkt->len)
 		return PASS_MALFORMED;
 
-	nexthdr = ip6.nexthdr;
-	off = pkt->l3_off + sizeof(ip6);
+	nexthdr = ip6->nexthdr;
+	off = sizeof(*ip6);              /* from the IPv6 header */
 
 	#pragma unroll
 	for (int i = 0; i < MAX_IPV6_EXT_HDRS; i++) {
-		__u8 ext[2];     /* next header, length in 8-byte units - 1 */
+		/* next header, length in 8-byte units - 1 */
+		__u8 *ext = (void *)ip6 + off;
 
 		if (nexthdr != IPV6_NH_HOP && nexthdr != IPV6_NH_ROUTING &&
 		    nexthdr != IPV6_NH_DEST)
 			break;
-		if (load_bytes(ctx, is_xdp, off, ext, sizeof(ext)))
+		if ((void *)(ext + 2) > data_end)
 			return PASS_MALFORMED;
 		nexthdr = ext[0];
 		off += (ext[1] + 1) * 8;
@@ -199,66 +189,68 @@ static __always_inline int parse_ipv6(void *ctx, bool is_xdp,
 
 	pkt->family = BGXDP_FAMILY_IPV6;
 	pkt->proto = nexthdr;
-	pkt->l4_off = off;
-	__builtin_memcpy(pkt->saddr, &ip6.saddr, 16);
-	__builtin_memcpy(pkt->daddr, &ip6.daddr, 16);
+	pkt->l3 = ip6;
+	pkt->saddr = ip6->saddr.in6_u.u6_addr32;
+	pkt->daddr = ip6->daddr.in6_u.u6_addr32;
+	pkt->l4_off = pkt->l3_off + off;
+	pkt->l4 = (void *)ip6 + off;
 	/* Extension headers and the L4 header must lie inside payload_len. */
 	off += nexthdr == IPPROTO_TCP ? sizeof(struct tcphdr)
 				      : sizeof(struct udphdr);
-	if (off > end)
+	if (pkt->l3_off + off > end)
 		return PASS_MALFORMED;
 	return PARSE_OK;
 }
 
 /* Ports, TCP flags and the L4 checksum. */
-static __always_inline int parse_l4(void *ctx, bool is_xdp,
-				    struct packet *pkt)
+static __always_inline int parse_l4(void *data_end, struct packet *pkt)
 {
 	if (pkt->proto == IPPROTO_TCP) {
-		struct tcphdr tcp;
+		struct tcphdr *tcp = pkt->l4;
 
-		if (load_bytes(ctx, is_xdp, pkt->l4_off, &tcp, sizeof(tcp)))
+		if ((void *)(tcp + 1) > data_end)
 			return PASS_MALFORMED;
-		pkt->sport = tcp.source;
-		pkt->dport = tcp.dest;
-		pkt->l4_csum = tcp.check;
-		pkt->tcp_flags = ((__u8 *)&tcp)[TCP_FLAGS_OFF];
+		pkt->sport = tcp->source;
+		pkt->dport = tcp->dest;
+		pkt->l4_csum = tcp->check;
+		pkt->tcp_flags = ((__u8 *)tcp)[TCP_FLAGS_OFF];
 	} else {
-		struct udphdr udp;
+		struct udphdr *udp = pkt->l4;
 
-		if (load_bytes(ctx, is_xdp, pkt->l4_off, &udp, sizeof(udp)))
+		if ((void *)(udp + 1) > data_end)
 			return PASS_MALFORMED;
-		pkt->sport = udp.source;
-		pkt->dport = udp.dest;
-		pkt->l4_csum = udp.check;
+		pkt->sport = udp->source;
+		pkt->dport = udp->dest;
+		pkt->l4_csum = udp->check;
 		/* IPv6 makes the UDP checksum mandatory (RFC 8200 8.1). */
-		if (pkt->family == BGXDP_FAMILY_IPV6 && udp.check == 0)
+		if (pkt->family == BGXDP_FAMILY_IPV6 && udp->check == 0)
 			return PASS_MALFORMED;
 	}
 	return PARSE_OK;
 }
 
-/* Parse a whole frame.  Returns PARSE_OK or the pass_reason. */
-static __always_inline int parse_packet(void *ctx, bool is_xdp, __u32 len,
-					struct packet *pkt)
+/* Parse a whole frame: `len` bytes in all, of which [data, data_end) are
+ * readable in place.  Returns PARSE_OK or the pass_reason. */
+static __always_inline int parse_packet(void *data, void *data_end,
+					__u32 len, struct packet *pkt)
 {
 	__be16 ethertype;
 	int ret;
 
-	__builtin_memset(pkt, 0, sizeof(*pkt));
 	pkt->len = len;
-	ethertype = parse_ethernet(ctx, is_xdp, &pkt->l3_off);
+	pkt->tcp_flags = 0;
+	ethertype = parse_ethernet(data, data_end, &pkt->l3_off);
 	if (!ethertype)
 		return PASS_MALFORMED;
 	if (ethertype == ETH_P_IP_BE)
-		ret = parse_ipv4(ctx, is_xdp, pkt);
+		ret = parse_ipv4(data, data_end, pkt);
 	else if (ethertype == ETH_P_IPV6_BE)
-		ret = parse_ipv6(ctx, is_xdp, pkt);
+		ret = parse_ipv6(data, data_end, pkt);
 	else
 		return PASS_NOT_IP;
 	if (ret != PARSE_OK)
 		return ret;
-	return parse_l4(ctx, is_xdp, pkt);
+	return parse_l4(data_end, pkt);
 }
 
 #endif /* BGXDP_PARSE_H */

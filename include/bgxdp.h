@@ -44,7 +44,7 @@
 /* ---- service lookup: VIP -> service ------------------------------------ */
 
 /* Key of the `services` hash map.  Also used for the preview address. */
-struct vip_key {
+struct __attribute__((aligned(4))) vip_key {
 	__u8  addr[BGXDP_ADDR_LEN];
 	__be16 port;
 	__u8  proto;                   /* IPPROTO_TCP or IPPROTO_UDP */
