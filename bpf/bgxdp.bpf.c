@@ -313,6 +313,95 @@ static __always_inline int rewrite_destination(void *data_end,
 	return 0;
 }
 
+/* ---- fast path: forward in XDP ------------------------------------------- */
+
+#define AF_INET_BPF   2
+#define AF_INET6_BPF  10
+
+static __always_inline bool fast_path_enabled(void)
+{
+	__u32 zero = 0;
+	struct instance_settings *current = bpf_map_lookup_elem(&settings, &zero);
+
+	return current && (current->flags & SETTINGS_FAST_PATH);
+}
+
+/* IPv4 TTL - 1 with the header checksum fixed up (RFC 1624). */
+static __always_inline void ipv4_decrease_ttl(struct iphdr *ip)
+{
+	__u32 check = ip->check;
+
+	check += bpf_htons(0x0100);
+	ip->check = (__u16)(check + (check >= 0xffff));
+	ip->ttl--;
+}
+
+/*
+ * The packet (already rewritten to its backend) is sent straight out of
+ * the interface the kernel's FIB would forward it through, if that
+ * interface is one of `tx_ports`.  Anything the stack must see goes up as
+ * XDP_PASS: no route or neighbour yet, local delivery, TTL about to
+ * expire (the stack sends the ICMP error), VLAN-tagged frames, an
+ * interface not listed.
+ */
+static __always_inline int forward_fast(struct xdp_md *ctx, void *data,
+					void *data_end,
+					const struct packet *pkt,
+					__be16 backend_port)
+{
+	struct bpf_fib_lookup fib = {};
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end || pkt->l3_off != sizeof(*eth))
+		return XDP_PASS;
+	fib.ifindex = ctx->ingress_ifindex;
+	fib.l4_protocol = pkt->proto;
+	fib.sport = pkt->sport;
+	if (pkt->family == BGXDP_FAMILY_IPV4) {
+		struct iphdr *ip = pkt->l3;
+
+		if ((void *)(ip + 1) > data_end || ip->ttl <= 1)
+			return XDP_PASS;
+		fib.family = AF_INET_BPF;
+		fib.tos = ip->tos;
+		fib.tot_len = bpf_ntohs(ip->tot_len);
+		fib.ipv4_src = ip->saddr;
+		fib.ipv4_dst = ip->daddr;
+	} else {
+		struct ipv6hdr *ip6 = pkt->l3;
+
+		if ((void *)(ip6 + 1) > data_end || ip6->hop_limit <= 1)
+			return XDP_PASS;
+		fib.family = AF_INET6_BPF;
+		fib.tot_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+		__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
+		__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
+	}
+	fib.dport = backend_port;
+	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) !=
+	    BPF_FIB_LKUP_RET_SUCCESS)
+		return XDP_PASS;
+	if (!bpf_map_lookup_elem(&tx_ports, &fib.ifindex))
+		return XDP_PASS;
+
+	if (pkt->family == BGXDP_FAMILY_IPV4) {
+		struct iphdr *ip = pkt->l3;
+
+		if ((void *)(ip + 1) > data_end)
+			return XDP_PASS;
+		ipv4_decrease_ttl(ip);
+	} else {
+		struct ipv6hdr *ip6 = pkt->l3;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return XDP_PASS;
+		ip6->hop_limit--;
+	}
+	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	return bpf_redirect_map(&tx_ports, fib.ifindex, XDP_PASS);
+}
+
 /* ---- XDP ingress: client -> VIP ------------------------------------------ */
 
 /* The body of xdp_ingress, callable from other programs (the bench
@@ -388,6 +477,9 @@ static __always_inline int xdp_process(struct xdp_md *ctx)
 		return pass(PASS_MALFORMED);   /* not reached for parsed frames */
 	count_to_backend(svc, flow->color & 1, flow->backend_slot, pkt.len,
 			 created, lost);
+	if (fast_path_enabled())
+		return forward_fast(ctx, data, data_end, &pkt,
+				    flow->backend_port);
 	return XDP_PASS;
 }
 

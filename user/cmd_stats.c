@@ -106,7 +106,8 @@ static void print_json(const struct metrics_snapshot *now,
 			printf("%s\"%s\":{\"share_percent\":%.2f,\"flows_active\":%llu,"
 			       "\"packets_to_backend\":%llu,\"bytes_to_backend\":%llu,"
 			       "\"packets_to_client\":%llu,\"bytes_to_client\":%llu,"
-			       "\"flows_created\":%llu,\"resets_from_backend\":%llu,"
+			       "\"flows_created\":%llu,\"flows_lost\":%llu,"
+			       "\"resets_from_backend\":%llu,"
 			       "\"packets_to_backend_per_second\":%.3f,"
 			       "\"bytes_to_backend_per_second\":%.3f,"
 			       "\"packets_to_client_per_second\":%.3f,"
@@ -119,6 +120,7 @@ static void print_json(const struct metrics_snapshot *now,
 			       (unsigned long long)n->packets_to_client,
 			       (unsigned long long)n->bytes_to_client,
 			       (unsigned long long)n->flows_created,
+			       (unsigned long long)n->flows_lost,
 			       (unsigned long long)n->resets_from_backend,
 			       rate(n->packets_to_backend, o->packets_to_backend, seconds),
 			       rate(n->bytes_to_backend, o->bytes_to_backend, seconds),

@@ -80,6 +80,11 @@ static double traffic_share(const struct service_snapshot *s, __u32 c)
 	return s->colors[c].share_bp / (double)BGXDP_SHARE_SCALE;
 }
 
+static double flows_lost(const struct service_snapshot *s, __u32 c)
+{
+	return (double)s->colors[c].counters.flows_lost;
+}
+
 static double resets(const struct service_snapshot *s, __u32 c)
 {
 	return (double)s->colors[c].counters.resets_from_backend;
@@ -148,6 +153,10 @@ int metrics_render(FILE *out, const struct metrics_snapshot *snap)
 		"Flows in the flow table that have not idled out.", flows_active);
 	print_color_family(out, snap, "bgxdp_traffic_share_ratio", "gauge",
 		"Share of new flows sent to a color (0-1).", traffic_share);
+	print_color_family(out, snap, "bgxdp_flows_lost_total", "counter",
+		"Established TCP flows whose flow entry was gone (evicted from a full table or idled out) "
+		"when their next packet came; picked again, same backend unless the config changed.",
+		flows_lost);
 	print_color_family(out, snap, "bgxdp_backend_resets_total", "counter",
 		"TCP resets sent by the backends of a color.", resets);
 	print_backend_family(out, snap, "bgxdp_backend_up", "gauge",

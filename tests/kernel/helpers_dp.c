@@ -174,6 +174,7 @@ void sum_color(struct bgxdp *skel, uint32_t idx, struct color_counters *out)
 		out->bytes_to_client += v[i].bytes_to_client;
 		out->flows_created += v[i].flows_created;
 		out->resets_from_backend += v[i].resets_from_backend;
+		out->flows_lost += v[i].flows_lost;
 	}
 	free(v);
 }

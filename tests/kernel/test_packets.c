@@ -561,6 +561,40 @@ static void test_counters(void **state)
 	assert_int_equal(cc.packets_to_backend, 0);
 }
 
+/* A mid-stream TCP packet with no flow entry (evicted, idled out, or older
+ * than the attach) is counted as a lost flow and picked again: with the
+ * config unchanged that is the backend a SYN would have got.  A SYN is
+ * never counted as lost. */
+static void test_lost_flow_counted(void **state)
+{
+	struct frame_spec ack = client_spec(4, IPPROTO_TCP, 4441);
+	struct frame_spec syn = client_spec(4, IPPROTO_TCP, 4442);
+	struct color_counters before, after;
+	struct backend b;
+	uint32_t c, slot;
+
+	(void)state;
+	ack.tcp_flags = TCP_ACK;
+	expected_backend(&ack, test_word(0), &b, &c, &slot);
+	sum_color(skel, color_index(SVC4, c), &before);
+	expect_rewrite_to(&ack, &b);
+	sum_color(skel, color_index(SVC4, c), &after);
+	assert_int_equal(after.flows_lost - before.flows_lost, 1);
+	assert_int_equal(after.flows_created - before.flows_created, 1);
+
+	/* The entry exists now: the next ACK is an established flow. */
+	expect_rewrite_to(&ack, &b);
+	sum_color(skel, color_index(SVC4, c), &before);
+	assert_int_equal(before.flows_lost, after.flows_lost);
+
+	expected_backend(&syn, test_word(0), &b, &c, &slot);
+	sum_color(skel, color_index(SVC4, c), &before);
+	expect_rewrite_to(&syn, &b);
+	sum_color(skel, color_index(SVC4, c), &after);
+	assert_int_equal(after.flows_lost, before.flows_lost);
+	assert_int_equal(after.flows_created - before.flows_created, 1);
+}
+
 /* tc egress: replies get the VIP back as source. */
 static void test_tc_reply(void **state)
 {
@@ -662,6 +696,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_affinity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_flow_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tc_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tc_reset_counted, setup, teardown),
 	};

@@ -81,7 +81,7 @@ static void test_every_family_has_help_and_type(void **state)
 {
 	static const char *const families[] = {
 		"bgxdp_packets_total counter", "bgxdp_bytes_total counter",
-		"bgxdp_flows_created_total counter", "bgxdp_flows_active gauge",
+		"bgxdp_flows_created_total counter", "bgxdp_flows_lost_total counter", "bgxdp_flows_active gauge",
 		"bgxdp_traffic_share_ratio gauge", "bgxdp_backend_up gauge",
 		"bgxdp_backend_packets_total counter", "bgxdp_config_changes_total counter",
 		"bgxdp_passed_packets_total counter",
