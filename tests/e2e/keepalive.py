@@ -26,6 +26,9 @@ def main():
     ap.add_argument("--stop", required=True)
     ap.add_argument("--max-seconds", type=float, default=60)
     ap.add_argument("--tag", default="")
+    ap.add_argument("--go-prefix", default=None,
+                    help="request K (K >= 2) waits for the file PREFIX.K instead of "
+                         "sleeping INTERVAL, and PREFIX.done.K is written after its answer")
     args = ap.parse_args()
 
     res = {"requests": 0, "ok": 0, "errors": 0, "names": {}, "first_error": None}
@@ -60,7 +63,16 @@ def main():
             if res["ok"] == 1:
                 with open(args.ready, "w") as f:
                     f.write("%s answered '%s'\n" % (res["local"], body))
-            time.sleep(args.interval)
+            if args.go_prefix:
+                if res["ok"] > 1:
+                    open("%s.done.%d" % (args.go_prefix, res["ok"]), "w").close()
+                go = "%s.%d" % (args.go_prefix, res["ok"] + 1)
+                while not (os.path.exists(go) or os.path.exists(args.stop)):
+                    if time.monotonic() - start >= min(args.max_seconds, 600):
+                        break
+                    time.sleep(0.01)
+            else:
+                time.sleep(args.interval)
     except Exception as e:
         res["errors"] += 1
         res["first_error"] = "connect: %r" % (e,)

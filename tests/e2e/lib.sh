@@ -263,7 +263,9 @@ topo_wait() {
 # backends for the current family, all new flows to blue.
 lb_setup() {
 	local b
-	bgx attach "$LB_IF" ${E2E_XDP_MODE:+--mode "$E2E_XDP_MODE"} || fail "bgxdp attach $LB_IF"
+	# shellcheck disable=SC2086  # LB_ATTACH_ARGS: extra attach options, split
+	bgx attach "$LB_IF" ${E2E_XDP_MODE:+--mode "$E2E_XDP_MODE"} ${LB_ATTACH_ARGS:-} ||
+		fail "bgxdp attach $LB_IF"
 	ATTACHED=1
 	bgx service add "$SERVICE" --vip "$VIP_HP" || fail "bgxdp service add"
 	for b in "${BACKENDS[@]}"; do
