@@ -85,6 +85,7 @@ test:
 check: tests
 	$(MAKE) unit
 	$(MAKE) kernel-test
+	$(MAKE) fuzz-ci
 	$(MAKE) e2e
 
 # --- benchmarks (bench/): per-packet cost with BPF_PROG_TEST_RUN ----------

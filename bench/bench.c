@@ -22,6 +22,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bgxdp.h"
+#include "bgxdp_hash.h"
 #include "bench.skel.h"
 #include "helpers_frames.h"
 
@@ -81,6 +82,8 @@ static void make_frame(struct frame *f, int family, const uint8_t src[16],
 static int populate(struct bench *skel)
 {
 	static struct maglev_ring ring;
+	struct vip_filter filter = { .enabled = 1 };
+	uint32_t zero = 0, bit;
 	int fams[2] = { 4, 6 };
 
 	for (int f = 0; f < 2; f++) {
@@ -96,6 +99,11 @@ static int populate(struct bench *skel)
 		vk.family = fams[f];
 		if (bpf_map__update_elem(skel->maps.services, &vk, sizeof(vk),
 					 &vv, sizeof(vv), 0))
+			return -1;
+		bit = bgxdp_vip_filter_bit(&vk);        /* as `service add` does */
+		filter.words[bit / 64] |= 1ull << (bit % 64);
+		if (bpf_map__update_elem(skel->maps.vip_filter, &zero, sizeof(zero),
+					 &filter, sizeof(filter), 0))
 			return -1;
 		for (uint32_t c = 0; c < BGXDP_COLORS; c++) {
 			for (uint32_t s = 0; s < NBACKENDS; s++) {

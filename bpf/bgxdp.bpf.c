@@ -2,8 +2,9 @@
 /*
  * bgxdp.bpf.c - the data plane.
  *
- *   xdp_ingress: client -> VIP.  parse -> service -> flow -> pick (color,
- *                ring slot) -> rewrite dst to the backend -> count -> PASS.
+ *   xdp_ingress: client -> VIP.  parse -> VIP filter -> flow (hit: done)
+ *                -> service -> pick (color, ring slot) -> record flow ->
+ *                rewrite dst to the backend -> count -> PASS or fast path.
  *   tc_egress:   backend -> client.  parse -> endpoint's service -> the
  *                client's flow -> rewrite src back to the VIP -> count -> OK.
  *
@@ -99,15 +100,34 @@ static __always_inline void addr_from_packet(void *field, const __be32 *addr,
 	}
 }
 
-static __always_inline struct vip_value *lookup_service(const struct packet *pkt)
+static __always_inline void make_vip_key(const struct packet *pkt,
+					 struct vip_key *key)
 {
-	struct vip_key key;
+	addr_from_packet(key->addr, pkt->daddr, pkt->family);
+	key->port = pkt->dport;
+	key->proto = pkt->proto;
+	key->family = pkt->family;
+}
 
-	addr_from_packet(key.addr, pkt->daddr, pkt->family);
-	key.port = pkt->dport;
-	key.proto = pkt->proto;
-	key.family = pkt->family;
-	return bpf_map_lookup_elem(&services, &key);
+/* False only if no service has this address, port and proto. */
+static __always_inline bool maybe_vip(const struct vip_key *key)
+{
+	__u32 zero = 0, bit = bgxdp_vip_filter_bit(key);
+	struct vip_filter *filter = bpf_map_lookup_elem(&vip_filter, &zero);
+
+	if (!filter || !filter->enabled)
+		return true;
+	return (filter->words[(bit / 64) & (VIP_FILTER_BITS / 64 - 1)] >>
+		(bit % 64)) & 1;
+}
+
+/* Is service `svc` (of a flow entry) still configured?  `service del`
+ * clears its word first, so a deleted service's flows stop at once. */
+static __always_inline bool service_live(__u32 svc)
+{
+	__u64 *word = bpf_map_lookup_elem(&svc_config, &svc);
+
+	return word && (READ_ONCE_U64(word) & CFG_CONFIGURED);
 }
 
 /* Every byte is written, padding included: the whole key is hashed. */
@@ -413,6 +433,7 @@ static __always_inline int xdp_process(struct xdp_md *ctx)
 	struct flow_value new_flow = {};
 	struct flow_value *flow;
 	struct vip_value *vip;
+	struct vip_key vip_key;
 	bool created = false, lost = false;
 	__u32 svc, color;
 	int ret, slot;
@@ -425,22 +446,29 @@ static __always_inline int xdp_process(struct xdp_md *ctx)
 	if (ret != PARSE_OK)
 		return pass(ret);
 
-	vip = lookup_service(&pkt);
-	if (!vip)
+	make_vip_key(&pkt, &vip_key);
+	if (!maybe_vip(&vip_key))
 		return pass(PASS_NOT_VIP);
-	svc = vip->service_id;
-	if (svc >= BGXDP_MAX_SERVICES)
-		return pass(PASS_NO_BACKEND);
 
+	/* The flow first: an established flow needs nothing else, not even
+	 * the service lookup. */
 	make_flow_key(&pkt, &key);
 	now = bpf_ktime_get_coarse_ns();
 	flow = bpf_map_lookup_elem(&flows, &key);
-	if (flow && flow_usable(flow, &pkt, now)) {
+	if (flow && flow_usable(flow, &pkt, now) &&
+	    service_live(flow->service_id)) {
+		svc = flow->service_id;
 		flow_touch(flow, &pkt, now);
 	} else {
 		struct backend *be;
 		__u32 bidx;
 
+		vip = bpf_map_lookup_elem(&services, &vip_key);
+		if (!vip)
+			return pass(PASS_NOT_VIP);
+		svc = vip->service_id;
+		if (svc >= BGXDP_MAX_SERVICES)
+			return pass(PASS_NO_BACKEND);
 		slot = pick_backend(&key, svc, vip, &color);
 		if (slot < 0)
 			return pass(PASS_NO_BACKEND);

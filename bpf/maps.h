@@ -15,6 +15,14 @@ struct {
 	__type(value, struct vip_value);
 } services SEC(".maps");
 
+/* Summary of `services` that rules out most non-VIP packets cheaply. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vip_filter);
+} vip_filter SEC(".maps");
+
 /* One config word per service; mmap-able so userspace publishes it with a
  * single atomic store (see include/bgxdp.h). */
 struct {

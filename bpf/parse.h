@@ -82,18 +82,18 @@ struct packet {
  * enum pass_reason it is let through for. */
 #define PARSE_OK (-1)
 
-/* Ethernet and up to two VLAN tags (802.1Q or 802.1ad outer).  Returns the
- * ethertype of the payload and sets *l3_off, or 0 if the frame is too
- * short. */
-static __always_inline __be16 parse_ethernet(void *data, void *data_end,
-					     __u32 *l3_off)
+/* Ethernet and up to two VLAN tags (802.1Q or 802.1ad outer).  Sets the
+ * payload's ethertype and *l3_off; -1 if the frame is too short.  (An
+ * ethertype of 0 is simply not IP, so it cannot double as the error.) */
+static __always_inline int parse_ethernet(void *data, void *data_end,
+					  __u32 *l3_off, __be16 *ethertype)
 {
 	struct ethhdr *eth = data;
 	__u32 off = sizeof(*eth);
 	__be16 proto;
 
 	if ((void *)(eth + 1) > data_end)
-		return 0;
+		return -1;
 	proto = eth->h_proto;
 
 	#pragma unroll
@@ -104,12 +104,13 @@ static __always_inline __be16 parse_ethernet(void *data, void *data_end,
 		if (proto != ETH_P_8021Q_BE && proto != ETH_P_8021AD_BE)
 			break;
 		if ((void *)(tag + 2) > data_end)
-			return 0;
+			return -1;
 		proto = tag[1];
 		off += 2 * sizeof(*tag);
 	}
 	*l3_off = off;
-	return proto;
+	*ethertype = proto;
+	return 0;
 }
 
 /* IPv4: IHL gives the options length; fragments are not ours to rewrite
@@ -239,8 +240,7 @@ static __always_inline int parse_packet(void *data, void *data_end,
 
 	pkt->len = len;
 	pkt->tcp_flags = 0;
-	ethertype = parse_ethernet(data, data_end, &pkt->l3_off);
-	if (!ethertype)
+	if (parse_ethernet(data, data_end, &pkt->l3_off, &ethertype))
 		return PASS_MALFORMED;
 	if (ethertype == ETH_P_IP_BE)
 		ret = parse_ipv4(data, data_end, pkt);

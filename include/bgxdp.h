@@ -54,6 +54,22 @@ struct __attribute__((aligned(4))) vip_key {
 /* The preview address always goes to green, whatever the share. */
 #define VIP_FLAG_PREVIEW       (1u << 0)
 
+/*
+ * `vip_filter` array, one entry: a 1024-bit summary of the services map,
+ * bit bgxdp_vip_filter_bit(key) set for every VIP and preview address.
+ * A clear bit proves a packet is not for a VIP without a hash-map lookup;
+ * a set bit may be a false positive.  Userspace keeps it a superset of the
+ * services map (set before a VIP is added, rebuilt after one is deleted).
+ * Until `enabled` is set, every packet is a possible VIP (an instance whose
+ * filter nobody maintains still works, only slower).
+ */
+#define VIP_FILTER_BITS        1024
+
+struct vip_filter {
+	__u64 enabled;
+	__u64 words[VIP_FILTER_BITS / 64];
+};
+
 struct vip_value {
 	__u32 service_id;              /* index into every per-service map */
 	__u32 flags;                   /* VIP_FLAG_* */
@@ -284,6 +300,7 @@ _Static_assert(sizeof(struct maglev_ring) == 26008, "maglev_ring layout");
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key layout");
 _Static_assert(sizeof(struct flow_value) == 32, "flow_value layout");
 _Static_assert(sizeof(struct backend_service) == 40, "backend_service layout");
+_Static_assert(sizeof(struct vip_filter) == 136, "vip_filter layout");
 _Static_assert(sizeof(struct instance_settings) == 8, "instance_settings layout");
 _Static_assert(sizeof(struct color_counters) == 56, "color_counters layout");
 _Static_assert(sizeof(struct backend_counters) == 16, "backend_counters layout");

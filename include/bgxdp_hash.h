@@ -109,4 +109,16 @@ static inline __attribute__((always_inline)) __u32 bgxdp_pick_ring_slot(const st
 	return bgxdp_choice_hash(key, word, BGXDP_SEED_RING) % BGXDP_RING_SIZE;
 }
 
+/* The vip_filter bit of a VIP key (see bgxdp.h): one multiply over the
+ * folded address, port, proto and family. */
+static inline __attribute__((always_inline)) __u32
+bgxdp_vip_filter_bit(const struct vip_key *key)
+{
+	__u32 h = bgxdp_load_word(key->addr, 0) ^ bgxdp_load_word(key->addr, 1) ^
+		  bgxdp_load_word(key->addr, 2) ^ bgxdp_load_word(key->addr, 3);
+
+	h ^= (__u32)key->port << 16 | (__u32)key->proto << 8 | key->family;
+	return (h * 0x9e3779b1u) >> 22;         /* top 10 bits: 0..1023 */
+}
+
 #endif /* BGXDP_HASH_H */

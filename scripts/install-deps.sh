@@ -15,6 +15,7 @@ PACKAGES=(
 	pkg-config      # library flags
 	clang           # compiles the BPF programs (-target bpf)
 	llvm            # llvm-strip / llvm-objdump for BPF objects
+	libclang-rt-14-dev # libFuzzer runtime (clang -fsanitize=fuzzer) for tests/fuzz
 	libbpf-dev      # libbpf: loading, pinning, skeletons
 	libelf-dev      # libbpf dependency (ELF parsing)
 	zlib1g-dev      # libbpf dependency

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "endpoints.h"
 #include "instance.h"
+#include "vip_filter.h"
 #include "parse.h"
 #include "util.h"
 
@@ -160,6 +161,9 @@ static int run_add(const struct opts *o)
 	nm.affinity_client = client;
 	if ((r = svc_meta_write(&in, id, &nm)))
 		goto out;
+	/* The filter before the VIP: a superset is harmless, a gap is not. */
+	if ((r = vip_filter_add(&in, &vk)) || (has_prev && (r = vip_filter_add(&in, &pk))))
+		goto undo_meta;
 	vv.service_id = id;
 	vv.flags = 0;
 	if (bpf_map_update_elem(in.map_fd[MAP_SERVICES], &vk, &vv, BPF_NOEXIST)) {
@@ -215,7 +219,8 @@ static int run_del(const struct opts *o)
 			    strerror(errno));
 		goto out;
 	}
-	if ((r = svc_clear_slots(&in, id)) || (r = endpoint_release_service(&in, id)))
+	if ((r = vip_filter_rebuild(&in)) || (r = flows_purge_service(&in, id)) ||
+	    (r = svc_clear_slots(&in, id)) || (r = endpoint_release_service(&in, id)))
 		goto out;
 	memset(&m, 0, sizeof(m));
 	if ((r = svc_meta_write(&in, id, &m)))

@@ -22,6 +22,7 @@
 const char *const instance_map_names[MAP_COUNT] = {
 	[MAP_SERVICES] = "services",
 	[MAP_SVC_CONFIG] = "svc_config",
+	[MAP_VIP_FILTER] = "vip_filter",
 	[MAP_BACKENDS] = "backends",
 	[MAP_MAGLEV_RINGS] = "maglev_rings",
 	[MAP_FLOWS] = "flows",

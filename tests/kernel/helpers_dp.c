@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bgxdp.skel.h"
+#include "bgxdp_hash.h"
 #include "helpers_dp.h"
 #include "helpers_frames.h"
 
@@ -52,6 +53,8 @@ int test_set_word(struct bgxdp *skel, uint32_t svc, uint64_t word)
 int test_populate(struct bgxdp *skel, uint64_t word)
 {
 	static struct maglev_ring ring;
+	struct vip_filter filter = { .enabled = 1 };
+	uint32_t zero = 0;
 	int fams[2] = { 4, 6 };
 
 	for (int f = 0; f < 2; f++) {
@@ -68,6 +71,10 @@ int test_populate(struct bgxdp *skel, uint64_t word)
 			if (bpf_map__update_elem(skel->maps.services, &vk,
 						 sizeof(vk), &vv, sizeof(vv), 0))
 				return -1;
+			/* As `service add` does. */
+			uint32_t bit = bgxdp_vip_filter_bit(&vk);
+
+			filter.words[bit / 64] |= 1ull << (bit % 64);
 		}
 		for (uint32_t c = 0; c < BGXDP_COLORS; c++) {
 			for (uint32_t s = 0; s < TEST_BACKENDS; s++) {
@@ -112,7 +119,8 @@ int test_populate(struct bgxdp *skel, uint64_t word)
 		if (test_set_word(skel, svc, word))
 			return -1;
 	}
-	return 0;
+	return bpf_map__update_elem(skel->maps.vip_filter, &zero, sizeof(zero),
+				    &filter, sizeof(filter), 0);
 }
 
 int run_prog(int prog_fd, const uint8_t *in, size_t len, uint8_t *out,
@@ -191,4 +199,17 @@ void sum_backend(struct bgxdp *skel, uint32_t idx, struct backend_counters *out)
 		out->bytes += v[i].bytes;
 	}
 	free(v);
+}
+
+int test_filter_add(struct bgxdp *skel, const struct vip_key *vk)
+{
+	struct vip_filter filter;
+	uint32_t zero = 0, bit = bgxdp_vip_filter_bit(vk);
+
+	if (bpf_map__lookup_elem(skel->maps.vip_filter, &zero, sizeof(zero),
+				 &filter, sizeof(filter), 0))
+		return -1;
+	filter.words[bit / 64] |= 1ull << (bit % 64);
+	return bpf_map__update_elem(skel->maps.vip_filter, &zero, sizeof(zero),
+				    &filter, sizeof(filter), 0);
 }

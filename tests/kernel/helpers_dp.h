@@ -23,6 +23,8 @@ void test_backend(int family, int color, int slot, struct backend *b);
  * buffer 1) and the config word. */
 int test_populate(struct bgxdp *skel, uint64_t word);
 uint64_t test_word(uint32_t green_share);
+/* Set the vip_filter bit of a VIP added by hand (as `service add` does). */
+int test_filter_add(struct bgxdp *skel, const struct vip_key *vk);
 int test_set_word(struct bgxdp *skel, uint32_t svc, uint64_t word);
 /* Backend slot that ring `buffer` holds at ring slot `rs`. */
 uint32_t test_ring_backend(uint32_t buffer, uint32_t rs);

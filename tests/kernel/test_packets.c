@@ -402,6 +402,7 @@ static void test_preview_vip(void **state)
 	vk.family = BGXDP_FAMILY_IPV4;
 	assert_int_equal(bpf_map__update_elem(skel->maps.services, &vk,
 					      sizeof(vk), &vv, sizeof(vv), 0), 0);
+	assert_int_equal(test_filter_add(skel, &vk), 0);
 	s.dport = 8443;
 	flow_key_of(&s, &k);
 	rs = bgxdp_pick_ring_slot(&k, word);
@@ -415,6 +416,47 @@ static void test_preview_vip(void **state)
 	rs = bgxdp_pick_ring_slot(&k, word);
 	test_backend(4, BGXDP_BLUE, test_ring_backend(0, rs), &b);
 	expect_rewrite_to(&s, &b);
+}
+
+/* A vip_filter false positive (bit set, no such service) passes
+ * untouched, counted as not-a-VIP. */
+static void test_filter_false_positive(void **state)
+{
+	struct frame_spec s = client_spec(4, IPPROTO_TCP, 4646);
+	struct vip_key vk = {};
+
+	(void)state;
+	set_ipv4(s.dst, 10, 0, 0, 99);
+	memcpy(vk.addr, s.dst, 16);
+	vk.port = htons(s.dport);
+	vk.proto = IPPROTO_TCP;
+	vk.family = BGXDP_FAMILY_IPV4;
+	assert_int_equal(test_filter_add(skel, &vk), 0);
+	expect_untouched(&s, 0, PASS_NOT_VIP);
+}
+
+/* `service del` unpublishes the word and removes the VIP: an established
+ * flow of that service stops being rewritten at once. */
+static void test_deleted_service_flows_stop(void **state)
+{
+	struct frame_spec s = client_spec(4, IPPROTO_TCP, 4747);
+	struct vip_key vk = {};
+	struct backend b;
+	uint32_t c, slot;
+
+	(void)state;
+	expected_backend(&s, test_word(0), &b, &c, &slot);
+	expect_rewrite_to(&s, &b);
+	s.tcp_flags = TCP_ACK;
+	expect_rewrite_to(&s, &b);
+
+	assert_int_equal(test_set_word(skel, SVC4, 0), 0);
+	test_vip_addr(4, vk.addr);
+	vk.port = htons(TEST_VIP_PORT);
+	vk.proto = IPPROTO_TCP;
+	vk.family = BGXDP_FAMILY_IPV4;
+	assert_int_equal(bpf_map__delete_elem(skel->maps.services, &vk, sizeof(vk), 0), 0);
+	expect_untouched(&s, 0, PASS_NOT_VIP);
 }
 
 /* A backend slot the ring names but that is EMPTY (publish race): pass. */
@@ -696,6 +738,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_affinity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_false_positive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deleted_service_flows_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_flow_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tc_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tc_reset_counted, setup, teardown),
