@@ -5,7 +5,7 @@
 
 #include "options.h"
 
-extern const struct cmd_spec cmd_attach, cmd_detach;
+extern const struct cmd_spec cmd_attach, cmd_detach, cmd_upgrade;
 extern const struct cmd_spec cmd_service_add, cmd_service_del;
 extern const struct cmd_spec cmd_backend_add, cmd_backend_del, cmd_backend_drain,
 	cmd_backend_up, cmd_backend_down;

@@ -15,6 +15,7 @@
 #include "config_word.h"
 #include "instance.h"
 #include "maglev.h"
+#include "recover.h"
 #include "util.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
@@ -206,6 +207,9 @@ int instance_open(struct instance *in, const char *pin_dir, bool lock)
 
 	if (!r)
 		r = instance_open_maps(in);
+	/* A writer first finishes what a killed writer left half-done. */
+	if (!r && lock && (r = instance_recover(in)) > 0)
+		r = 0;
 	if (r)
 		instance_close(in);
 	return r;

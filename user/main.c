@@ -22,6 +22,7 @@
 static const struct cmd_spec *const cmds[] = {
 	&cmd_attach,
 	&cmd_detach,
+	&cmd_upgrade,
 	&cmd_service_add,
 	&cmd_service_del,
 	&cmd_backend_add,

@@ -12,6 +12,16 @@
  * picks.  Each packet's backend (read from its rewritten dst addr/port)
  * must equal the userspace choice under one of the words that could have
  * been live while it ran.
+ *
+ * Then the same with 2 and with 8 writer threads that publish the way the
+ * CLI does: each takes the pin dir's exclusive flock (its own open of the
+ * directory, as each bgxdp process has), reads the live word, writes both
+ * colors' inactive ring buffers with a layout unique to the next
+ * generation, publishes the word of that generation and unlocks.  Every
+ * packet must match a word of its window with that word's own ring layout
+ * (a ring rewritten while live, or a word paired with another generation's
+ * ring, would not), and the generations must come out gap-free, one per
+ * publish: no writer lost another's update.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +34,8 @@
 #include <pthread.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/file.h>
+#include <fcntl.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -237,6 +249,190 @@ static void test_atomic_publish(void **state)
 	assert_int_equal(bad, 0);
 }
 
+
+/* ---- 2 and 8 writers, serialized as the CLI is ---------------------------- */
+
+static char lock_dir[] = "/tmp/bgxdp-atomic-XXXXXX";
+static uint64_t publishes[8];           /* per writer */
+
+/* Backend slot of ring slot `rs` in the ring published with generation
+ * `gen` for `color`: differs between generations for about half the slots. */
+static uint32_t gen_ring_backend(uint64_t gen, uint32_t color, uint32_t rs)
+{
+	return (uint32_t)(((rs * 2654435761u) ^ (uint32_t)(gen * 40503u + color * 7919u)) >> 13) %
+	       TEST_BACKENDS;
+}
+
+static void gen_choice(const struct flow_key *k, uint64_t word, uint32_t *color,
+		       uint32_t *slot)
+{
+	*color = bgxdp_pick_color(k, word);
+	*slot = gen_ring_backend(cfg_generation(word), *color, bgxdp_pick_ring_slot(k, word));
+}
+
+static void write_gen_ring(uint64_t gen, uint32_t color, uint32_t buffer)
+{
+	static __thread struct maglev_ring ring;
+	uint32_t idx = ring_index(SVC4, color, buffer);
+
+	for (uint32_t i = 0; i < BGXDP_RING_SIZE; i++)
+		ring.slots[i] = gen_ring_backend(gen, color, i);
+	bpf_map__update_elem(skel->maps.maglev_rings, &idx, 4, &ring, sizeof(ring), 0);
+}
+
+static void *locked_writer(void *arg)
+{
+	uintptr_t id = (uintptr_t)arg;
+	unsigned int seed = (unsigned int)id * 7 + 1;
+	int fd = open(lock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
+		uint64_t cur, gen, w;
+
+		if (flock(fd, LOCK_EX))
+			break;
+		cur = cfg_read(&config[SVC4]);
+		gen = cfg_generation(cur) + 1;
+		if (gen >= MAX_WORDS) {
+			flock(fd, LOCK_UN);
+			break;
+		}
+		/* share and both buffers change every time */
+		w = (test_word(0) | (gen << CFG_GEN_SHIFT) | (rand_r(&seed) % 10001)) |
+		    ((cur & (CFG_RING_BUFFER(BGXDP_BLUE) | CFG_RING_BUFFER(BGXDP_GREEN))) ^
+		     (CFG_RING_BUFFER(BGXDP_BLUE) | CFG_RING_BUFFER(BGXDP_GREEN)));
+		write_gen_ring(gen, BGXDP_BLUE, cfg_ring_buffer(w, BGXDP_BLUE));
+		write_gen_ring(gen, BGXDP_GREEN, cfg_ring_buffer(w, BGXDP_GREEN));
+		__atomic_store_n(&word_log[gen], w, __ATOMIC_RELEASE);
+		cfg_publish(&config[SVC4], w);
+		__atomic_store_n(&published, gen, __ATOMIC_RELEASE);
+		publishes[id]++;
+		flock(fd, LOCK_UN);
+		usleep(50 + rand_r(&seed) % 100);
+	}
+	close(fd);
+	return NULL;
+}
+
+static void run_writers(unsigned int writers)
+{
+	uint64_t packets = 0, bad = 0, sum = 0, gaps = 0;
+	int xdp_fd = bpf_program__fd(skel->progs.xdp_ingress);
+	pthread_t th[8];
+	uint64_t end;
+
+	/* generation 0: both buffers 0, written with layout 0 */
+	memset(word_log, 0, MAX_WORDS * sizeof(*word_log));
+	word_log[0] = test_word(0);
+	write_gen_ring(0, BGXDP_BLUE, 0);
+	write_gen_ring(0, BGXDP_GREEN, 0);
+	cfg_publish(&config[SVC4], word_log[0]);
+	published = 0;
+	stop = 0;
+	memset(publishes, 0, sizeof(publishes));
+	assert_non_null(mkdtemp(lock_dir));
+	for (uintptr_t i = 0; i < writers; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, locked_writer, (void *)i), 0);
+
+	end = now_ns() + RUN_SECONDS * 1000000000ull;
+	while (now_ns() < end) {
+		struct frame_spec s = { .family = 4, .proto = IPPROTO_TCP,
+					.tcp_flags = 0x02, .payload_len = 0 };
+		uint8_t in[FRAME_MAX], out[FRAME_MAX];
+		uint64_t lo, hi, n = packets;
+		struct flow_key k;
+		size_t len, out_len;
+		uint32_t ret, got_color = 99, got_slot = 99;
+		bool ok = false;
+
+		set_ipv4(s.src, 10, 64 | (n >> 24 & 63), n >> 16 & 0xff, n >> 8 & 0xff);
+		s.sport = (uint16_t)(20000 + (n & 0xff));
+		test_vip_addr(4, s.dst);
+		s.dport = TEST_VIP_PORT;
+		len = build_frame(&s, in);
+
+		lo = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
+		assert_int_equal(run_prog(xdp_fd, in, len, out, &out_len, &ret), 0);
+		hi = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
+		if (hi + 1 < MAX_WORDS && __atomic_load_n(&word_log[hi + 1], __ATOMIC_ACQUIRE))
+			hi++;
+		packets++;
+		for (uint32_t c = 0; c < BGXDP_COLORS; c++)
+			for (uint32_t sl = 0; sl < TEST_BACKENDS; sl++) {
+				struct backend b;
+
+				test_backend(4, c, sl, &b);
+				if (!memcmp(out + 14 + 16, b.addr, 4) && !memcmp(out + 34 + 2, &b.port, 2)) {
+					got_color = c;
+					got_slot = sl;
+				}
+			}
+		memset(&k, 0, sizeof(k));
+		memcpy(k.client, s.src, 16);
+		memcpy(k.vip, s.dst, 16);
+		k.client_port = htons(s.sport);
+		k.vip_port = htons(s.dport);
+		k.proto = IPPROTO_TCP;
+		k.family = BGXDP_FAMILY_IPV4;
+		for (uint64_t i = lo; i <= hi && !ok; i++) {
+			uint64_t w = __atomic_load_n(&word_log[i], __ATOMIC_ACQUIRE);
+			uint32_t c, sl;
+
+			if (!w)
+				continue;
+			gen_choice(&k, w, &c, &sl);
+			ok = c == got_color && sl == got_slot;
+		}
+		if (!ok) {
+			if (bad < 5)
+				print_message("%u writers, packet %llu: got color %u slot %u, no word "
+					      "of generations %llu..%llu with its ring picks it\n",
+					      writers, (unsigned long long)packets, got_color, got_slot,
+					      (unsigned long long)lo, (unsigned long long)hi);
+			bad++;
+		}
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < writers; i++)
+		pthread_join(th[i], NULL);
+	rmdir(lock_dir);
+	memcpy(lock_dir + strlen(lock_dir) - 6, "XXXXXX", 6);
+
+	for (unsigned int i = 0; i < writers; i++)
+		sum += publishes[i];
+	for (uint64_t g = 1; g <= published; g++)
+		gaps += cfg_generation(word_log[g]) != g;
+	print_message("%u writers: %llu packets, %llu publishes (%llu", writers,
+		      (unsigned long long)packets, (unsigned long long)sum,
+		      (unsigned long long)publishes[0]);
+	for (unsigned int i = 1; i < writers; i++)
+		print_message(" + %llu", (unsigned long long)publishes[i]);
+	print_message("), last generation %llu, %llu generations missing, %llu packets "
+		      "inconsistent\n", (unsigned long long)published,
+		      (unsigned long long)gaps, (unsigned long long)bad);
+	assert_true(packets > 1000);
+	for (unsigned int i = 0; i < writers; i++)
+		assert_true(publishes[i] > 0);             /* they really contended */
+	assert_int_equal(sum, published);                /* one generation per publish */
+	assert_int_equal(cfg_generation(cfg_read(&config[SVC4])), published);
+	assert_int_equal(gaps, 0);
+	assert_int_equal(bad, 0);
+}
+
+static void test_two_writers(void **state)
+{
+	(void)state;
+	run_writers(2);
+}
+
+static void test_eight_writers(void **state)
+{
+	(void)state;
+	run_writers(8);
+}
+
 static int setup(void **state)
 {
 	size_t size = (BGXDP_MAX_SERVICES * sizeof(uint64_t) + 4095) & ~4095ul;
@@ -270,6 +466,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_atomic_publish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eight_writers, setup, teardown),
 	};
 
 	if (geteuid() != 0) {

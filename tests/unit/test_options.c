@@ -153,7 +153,7 @@ static void test_help(void **state)
 static void test_real_specs(void **state)
 {
 	const struct cmd_spec *all[] = {
-		&cmd_attach, &cmd_detach, &cmd_service_add, &cmd_service_del,
+		&cmd_attach, &cmd_detach, &cmd_upgrade, &cmd_service_add, &cmd_service_del,
 		&cmd_backend_add, &cmd_backend_del, &cmd_backend_drain, &cmd_backend_up,
 		&cmd_backend_down, &cmd_set, &cmd_weight, &cmd_rollback, &cmd_status,
 	};
