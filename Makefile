@@ -86,6 +86,7 @@ check: tests
 	$(MAKE) unit
 	$(MAKE) kernel-test
 	$(MAKE) fuzz-ci
+	$(MAKE) cli-test
 	$(MAKE) e2e
 
 # --- benchmarks (bench/): per-packet cost with BPF_PROG_TEST_RUN ----------

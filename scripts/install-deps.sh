@@ -31,6 +31,11 @@ PACKAGES=(
 	procps          # sysctl, pgrep
 	util-linux      # nsenter, mount, mountpoint
 	coreutils       # timeout
+	valgrind        # memcheck run of the main commands (tests/cli)
+	jq              # JSON checks in the CLI tests
+	wrk             # HTTP load in the benchmarks
+	nginx-light     # fast HTTP backend in the benchmarks
+	gnuplot-nox     # make bench-plot
 )
 
 missing=()

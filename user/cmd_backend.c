@@ -172,7 +172,8 @@ static int run_down(const struct opts *o) { return run_op(o, OP_DOWN); }
 "  0  done.\n" \
 "  1  failed (no such service/backend, or the last up backend of a color that\n" \
 "     gets traffic); one line 'bgxdp: <what failed>: <why>' on stderr, nothing changed.\n" \
-"  2  bad usage (unknown option, missing argument); nothing changed.\n"
+"  2  bad usage (unknown option, missing argument, malformed address, color,\n" \
+"     weight or name); nothing changed.\n"
 
 const struct cmd_spec cmd_backend_add = {
 	.name = "backend add",

@@ -105,7 +105,7 @@ static int run_add(const struct opts *o)
 		if ((r = parse_endpoint(opt_str(o, "preview"), "--preview", &prev)))
 			return r;
 		if (prev.family != vip.family)
-			return err_set(EINVAL, "--preview '%s': must be the same address family as --vip '%s'",
+			return err_usage(EINVAL, "--preview '%s': must be the same address family as --vip '%s'",
 				       opt_str(o, "preview"), opt_str(o, "vip"));
 	}
 	client = !strcmp(opt_str(o, "affinity"), "client");
@@ -113,7 +113,8 @@ static int run_add(const struct opts *o)
 	if (has_prev) {
 		endpoint_to_vip_key(&prev, proto, &pk);
 		if (same_addr(&vk, &pk))
-			return err_set(EINVAL, "--preview must differ from --vip");
+			return err_usage(EINVAL, "--preview '%s' must differ from --vip",
+					  opt_str(o, "preview"));
 	}
 
 	if ((r = instance_open(&in, instance_pin_dir(o), true)))

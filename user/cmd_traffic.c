@@ -121,7 +121,8 @@ static const char traffic_exit[] =
 "  0  done.\n"
 "  1  failed (no such service, or a color would get traffic without an up\n"
 "     backend); one line 'bgxdp: <what failed>: <why>' on stderr, nothing changed.\n"
-"  2  bad usage (unknown option, missing argument); nothing changed.\n";
+"  2  bad usage (unknown option, missing argument, malformed color, percentage\n"
+"     or name); nothing changed.\n";
 
 const struct cmd_spec cmd_set = {
 	.name = "set",

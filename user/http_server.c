@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <microhttpd.h>
 
 #include "http_server.h"
@@ -94,11 +97,30 @@ static enum MHD_Result route_request(void *cls, struct MHD_Connection *connectio
 	return send_static(connection, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
+/* Our own listening socket: a bind error is reported with its real errno
+ * (libmicrohttpd would print a line of its own and lose it). */
+static int listen_on(const struct sockaddr *address)
+{
+	socklen_t length = address->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							    : sizeof(struct sockaddr_in);
+	int fd = socket(address->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, err;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, address, length) || listen(fd, 64)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int http_serve_until_signal(const struct sockaddr *address, const struct http_routes *routes)
 {
 	struct MHD_Daemon *daemon;
 	sigset_t stop_signals;
-	int signal_number;
+	int signal_number, fd;
 
 	/* Block the stop signals in every thread (MHD's inherit the mask) and
 	 * take them synchronously here, so shutdown is an ordinary return. */
@@ -109,17 +131,21 @@ int http_serve_until_signal(const struct sockaddr *address, const struct http_ro
 	if (pthread_sigmask(SIG_BLOCK, &stop_signals, NULL))
 		return -EINVAL;
 
+	fd = listen_on(address);
+	if (fd < 0)
+		return fd;
 	daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-				  (address->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
-				  MHD_USE_ERROR_LOG,
+				  (address->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				  0, NULL, NULL, route_request, (void *)routes,
-				  MHD_OPTION_SOCK_ADDR, address,
+				  MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)2,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 				  MHD_OPTION_END);
-	if (!daemon)
-		return -EADDRINUSE;
+	if (!daemon) {
+		close(fd);
+		return -ENOMEM;
+	}
 	if (routes->on_ready)
 		routes->on_ready(routes->context);
 	sigwait(&stop_signals, &signal_number);

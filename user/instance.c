@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -16,6 +17,7 @@
 #include "instance.h"
 #include "maglev.h"
 #include "recover.h"
+#include "security.h"
 #include "util.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
@@ -92,6 +94,74 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* Deepest existing ancestor of the (missing) pin dir must be bpffs. */
+static int check_parent_on_bpffs(const char *pin_dir)
+{
+	char parent[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", pin_dir);
+	do {
+		slash = strrchr(parent, '/');
+		if (!slash)
+			return 0;
+		if (slash == parent)
+			parent[1] = 0;
+		else
+			*slash = 0;
+	} while (stat(parent, &st) && errno == ENOENT && strcmp(parent, "/"));
+	if (!is_bpffs(parent))
+		return err_set(ENOTSUP, "pin dir %s is not on a bpf filesystem (%s is not bpffs; mount one with 'mount -t bpf bpf DIR' or use --pin-dir under /sys/fs/bpf)",
+			       pin_dir, parent);
+	return 0;
+}
+
+/* Is an ancestor of pin_dir the pin dir of an instance?  A nested one would
+ * be swept away by that instance's last detach. */
+static int check_not_nested(const char *pin_dir)
+{
+	char path[PATH_MAX];
+	char *slash;
+
+	snprintf(path, sizeof(path), "%s", pin_dir);
+	while ((slash = strrchr(path, '/')) && slash != path) {
+		*slash = 0;
+		if (strlen(path) + sizeof("/svc_config") > sizeof(path))
+			continue;
+		strcat(path, "/svc_config");
+		if (!access(path, F_OK)) {
+			path[strlen(path) - strlen("/svc_config")] = 0;
+			return err_set(EEXIST, "pin dir %s is inside the pin dir of another instance (%s); use a directory of its own",
+				       pin_dir, path);
+		}
+		path[strlen(path) - strlen("/svc_config")] = 0;
+	}
+	return 0;
+}
+
+/* A new instance needs a directory of its own: the last detach removes
+ * every entry of the pin dir, so it must hold nothing else. */
+static int check_empty(int dir_fd, const char *pin_dir)
+{
+	int fd = dup(dir_fd), n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return err_set(errno, "cannot read pin dir %s: %s", pin_dir, strerror(errno));
+	}
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	if (n)
+		return err_set(ENOTEMPTY, "pin dir %s holds %d entr%s but no bgxdp instance; a new instance needs an empty directory of its own (the last detach removes everything in it)",
+			       pin_dir, n, n == 1 ? "y" : "ies");
+	return 0;
+}
+
 int instance_lock_dir(struct instance *in, const char *pin_dir, bool create, bool lock)
 {
 	struct stat a, b;
@@ -104,7 +174,10 @@ int instance_lock_dir(struct instance *in, const char *pin_dir, bool create, boo
 	if (strlen(pin_dir) >= sizeof(in->pin_dir) - 64)
 		return err_set(ENAMETOOLONG, "pin dir '%s': path too long", pin_dir);
 	snprintf(in->pin_dir, sizeof(in->pin_dir), "%s", pin_dir);
-	if ((r = instance_ensure_bpffs(pin_dir)))
+	/* Only the attach that creates an instance mounts bpffs: without it
+	 * there is no instance to read, and reading must change nothing. */
+	if ((create && (r = instance_ensure_bpffs(pin_dir))) || (r = security_check_pin_dir(pin_dir)) ||
+	    (create && (r = check_not_nested(pin_dir))))
 		return r;
 	for (int tries = 0; tries < 10; tries++) {
 		if (stat(pin_dir, &a)) {
@@ -113,21 +186,10 @@ int instance_lock_dir(struct instance *in, const char *pin_dir, bool create, boo
 			if (!create)
 				return err_set(ENOENT, "no bgxdp instance at %s (run 'bgxdp attach IFACE' first)",
 					       pin_dir);
-			{
-				/* the parent must be on bpffs before we create anything */
-				char parent[PATH_MAX];
-				char *slash;
-
-				snprintf(parent, sizeof(parent), "%s", pin_dir);
-				slash = strrchr(parent, '/');
-				if (slash && slash != parent)
-					*slash = 0;
-				else if (slash)
-					slash[1] = 0;
-				if (!stat(parent, &b) && !is_bpffs(parent))
-					return err_set(ENOTSUP, "pin dir %s is not on a bpf filesystem (%s is not bpffs; mount one with 'mount -t bpf bpf DIR' or use --pin-dir under /sys/fs/bpf)",
-						       pin_dir, parent);
-			}
+			/* what we would create under must be on bpffs, or we
+			 * would leave plain directories behind on failure */
+			if ((r = check_parent_on_bpffs(pin_dir)))
+				return r;
 			r = mkdir_p(pin_dir, 0700);
 			if (r)
 				return err_set(r, "cannot create pin dir %s: %s", pin_dir, strerror(-r));
@@ -142,10 +204,24 @@ int instance_lock_dir(struct instance *in, const char *pin_dir, bool create, boo
 		if (in->dir_fd < 0) {
 			if (errno == ENOENT)
 				continue;
+			if (errno == EACCES)
+				return err_set(EACCES, "cannot open pin dir %s: permission denied (owned by uid %u, mode %04o: the pins are root-only; run bgxdp as root)",
+					       pin_dir, (unsigned)a.st_uid, (unsigned)(a.st_mode & 07777));
 			return err_set(errno, "cannot open pin dir %s: %s", pin_dir, strerror(errno));
 		}
+		if ((r = security_check_pin_dir_fd(in->dir_fd, pin_dir)))
+			return r;
 		if (lock && flock(in->dir_fd, LOCK_EX))
 			return err_set(errno, "cannot lock pin dir %s: %s", pin_dir, strerror(errno));
+		/* The attach that creates the instance makes its dir root-only,
+		 * whatever mode it had and whatever the umask. */
+		if (create && !instance_exists(in)) {
+			if ((r = check_empty(in->dir_fd, pin_dir)))
+				return r;
+			if (fchmod(in->dir_fd, 0700))
+				return err_set(errno, "cannot make pin dir %s mode 0700: %s",
+					       pin_dir, strerror(errno));
+		}
 		/* the dir may have been removed (last detach) while we waited */
 		if (!stat(pin_dir, &a) && !fstat(in->dir_fd, &b) &&
 		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)

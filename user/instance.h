@@ -50,9 +50,10 @@ const char *instance_pin_dir(const struct opts *o);
  * mounted (as bpftool does). */
 int instance_ensure_bpffs(const char *pin_dir);
 
-/* Open (and create with mode 0700 if `create`) the pin dir, take the
- * exclusive flock if `lock`.  Sets in->dir_fd.  Says clearly when the dir
- * is not on bpffs. */
+/* Open (and create with mode 0700 if `create`, mounting bpffs first if
+ * needed) the pin dir, take the exclusive flock if `lock`.  Sets
+ * in->dir_fd.  Says clearly when the dir is not on bpffs, and refuses an
+ * untrusted one (security.h). */
 int instance_lock_dir(struct instance *in, const char *pin_dir, bool create, bool lock);
 
 /* Does the pin dir hold an instance (the svc_config pin)? */

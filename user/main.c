@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "commands.h"
+#include "instance.h"
 #include "options.h"
+#include "security.h"
 #include "util.h"
 
 #ifndef BGXDP_VERSION
@@ -65,6 +68,18 @@ static void usage(FILE *f)
 "      Show help (of a command, after its name) and exit.\n"
 "  --version\n"
 "      Print the version and exit.\n\n"
+"PRIVILEGES AND PIN DIR\n"
+"  Commands that change state (attach, detach, service, backend, set, weight,\n"
+"  rollback) need CAP_BPF (or CAP_SYS_ADMIN) and CAP_NET_ADMIN: without them\n"
+"  bgxdp says so and changes nothing.  status, stats, metrics and serve change\n"
+"  nothing and need no capability, only access to the pins, which are root-only:\n"
+"  pins are created 0600 and the pin dir 0700, whatever the umask.\n"
+"  bgxdp refuses a pin dir that is, or lies under, a directory writable by group\n"
+"  or others (an ancestor with the sticky bit, like /sys/fs/bpf, is fine) or\n"
+"  owned by a user other than root or the caller: whoever can write there could\n"
+"  swap the maps.  The error names the directory and the fix.  The attach that\n"
+"  creates an instance needs an empty pin dir of its own, not inside another\n"
+"  instance's: the last detach removes everything in it.\n\n"
 "ENVIRONMENT\n"
 "  BGXDP_PIN_DIR   default pin dir.\n"
 "  BGXDP_DEBUG     if set, libbpf's messages are printed to stderr.\n\n"
@@ -80,7 +95,9 @@ static void usage(FILE *f)
 "EXIT STATUS\n"
 "  0  done.\n"
 "  1  failed; one line 'bgxdp: <what failed>: <why>' on stderr, nothing changed.\n"
-"  2  bad usage (unknown option, missing argument); nothing changed.\n");
+"  2  bad usage: unknown or repeated option, missing or extra argument, or a\n"
+"     malformed or out-of-range value (address, port, color, percentage, name,\n"
+"     number); one line on stderr, nothing changed.\n");
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -135,9 +152,21 @@ static int group_usage(const char *group, const char *bad)
 		       group, list, group);
 		exit(0);
 	}
-	fprintf(stderr, "bgxdp: %s: %s (expected one of: %s)\n", group,
-		bad ? "unknown subcommand" : "missing subcommand", list);
+	err_set(EINVAL, "%s: %s%s%s%s (expected one of: %s)", group,
+		bad ? "unknown subcommand" : "missing subcommand",
+		bad ? " '" : "", bad ? bad : "", bad ? "'" : "", list);
+	fprintf(stderr, "bgxdp: %s\n", err_msg());
 	exit(2);
+}
+
+/* The one error line, and the exit status: 2 for a wrong command line. */
+static int fail(const char *command)
+{
+	if (command)
+		fprintf(stderr, "bgxdp: %s: %s\n", command, err_msg());
+	else
+		fprintf(stderr, "bgxdp: %s\n", err_msg());
+	return err_is_usage() ? 2 : 1;
 }
 
 int main(int argc, char **argv)
@@ -147,6 +176,9 @@ int main(int argc, char **argv)
 	struct opts o;
 	int i = 1, used = 0, r;
 
+	/* Pins and directories bgxdp creates are root-only whatever the
+	 * caller's umask (bpffs gives a pin 0600 & ~umask, mkdir 0700 & ~umask). */
+	umask(077);
 	libbpf_set_print(libbpf_print);
 	/* global options before the command */
 	while (i < argc && argv[i][0] == '-') {
@@ -158,7 +190,11 @@ int main(int argc, char **argv)
 			printf("bgxdp %s\n", BGXDP_VERSION);
 			return 0;
 		}
-		if (!strcmp(argv[i], "--pin-dir") && i + 1 < argc) {
+		if (!strcmp(argv[i], "--pin-dir")) {
+			if (i + 1 >= argc) {
+				err_usage(EINVAL, "option --pin-dir needs a value (DIR)");
+				return fail(NULL);
+			}
 			gpin = argv[i + 1];
 			i += 2;
 			continue;
@@ -168,18 +204,18 @@ int main(int argc, char **argv)
 			i++;
 			continue;
 		}
-		fprintf(stderr, "bgxdp: unknown option '%s' (see 'bgxdp --help')\n", argv[i]);
-		return 2;
+		err_usage(EINVAL, "unknown option '%s' (see 'bgxdp --help')", argv[i]);
+		return fail(NULL);
 	}
 	if (i >= argc) {
-		usage(stderr);
-		return 2;
+		err_usage(EINVAL, "missing command (see 'bgxdp --help')");
+		return fail(NULL);
 	}
 	spec = find_cmd(argc - i, argv + i, &used);
 	if (!spec) {
 		group_usage(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
-		fprintf(stderr, "bgxdp: unknown command '%s' (see 'bgxdp --help')\n", argv[i]);
-		return 2;
+		err_usage(EINVAL, "unknown command '%s' (see 'bgxdp --help')", argv[i]);
+		return fail(NULL);
 	}
 	memset(&o, 0, sizeof(o));
 	o.global_pin_dir = gpin;
@@ -189,14 +225,28 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (r) {
+		if (!err_msg()[0])
+			err_usage(EINVAL, "bad usage (see 'bgxdp %s --help')", spec->name);
 		fprintf(stderr, "bgxdp: %s: %s\n", spec->name, err_msg());
 		return 2;
 	}
+	if ((gpin && !*gpin) || (opt_given(&o, "pin-dir") && !*opt_str(&o, "pin-dir"))) {
+		err_usage(EINVAL, "--pin-dir: empty directory name");
+		return fail(spec->name);
+	}
+	/* A relative pin dir would name a different instance in every cwd. */
+	if (instance_pin_dir(&o)[0] != '/') {
+		err_usage(EINVAL, "pin dir '%s' is not an absolute path (--pin-dir or $%s)",
+			  instance_pin_dir(&o), BGXDP_PIN_DIR_ENV);
+		return fail(spec->name);
+	}
+	if (security_check_caps(spec->name))
+		return fail(spec->name);
 	r = spec->run(&o);
 	if (r) {
-		fprintf(stderr, "bgxdp: %s: %s\n", spec->name,
-			err_msg()[0] ? err_msg() : strerror(r < 0 ? -r : r));
-		return 1;
+		if (!err_msg()[0])
+			err_set(r, "%s", strerror(r < 0 ? -r : r));
+		return fail(spec->name);
 	}
 	return 0;
 }

@@ -91,8 +91,9 @@ int opts_parse(const struct cmd_spec *spec, int argc, char **argv, struct opts *
 		if (only_pos || a[0] != '-' || !a[1] ||
 		    (a[1] >= '0' && a[1] <= '9') || a[1] == '.') {
 			if (o->npos >= ARGS_MAX || o->npos >= nargs)
-				return err_set(EINVAL, "unexpected argument '%s' (usage: bgxdp %s %s)",
-					       a, spec->name, spec->synopsis);
+				return err_set(EINVAL, "unexpected argument '%s' (usage: bgxdp %s%s%s)",
+					       a, spec->name, spec->synopsis[0] ? " " : "",
+					       spec->synopsis);
 			o->pos[o->npos++] = a;
 			continue;
 		}
@@ -221,6 +222,6 @@ void opts_print_help(const struct cmd_spec *spec, FILE *f)
 		spec->exit_status ? spec->exit_status :
 		"  0  done.\n"
 		"  1  failed; one line 'bgxdp: <what failed>: <why>' on stderr, nothing changed.\n"
-		"  2  bad usage (unknown or repeated option, missing argument or option value,\n"
-		"     a value not among the choices); nothing changed.  Other bad values exit 1.\n");
+		"  2  bad usage (unknown or repeated option, missing or extra argument, a\n"
+		"     malformed or out-of-range value); nothing changed.\n");
 }

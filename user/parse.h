@@ -2,8 +2,9 @@
 /*
  * parse.h - command-line values: addresses, ports, colors, percentages,
  * names.  Every parser is strict (whole string, no sign/space/garbage),
- * returns 0 or -EINVAL, and on error records a message naming `label`
- * (the argument, e.g. "--vip") and what is accepted.
+ * returns 0 or -EINVAL/-ERANGE, and on error records a usage message
+ * (err_usage: the command exits 2) naming `label` (the argument, e.g.
+ * "--vip"), the value (long ones shortened) and what is accepted.
  */
 #ifndef BGXDP_PARSE_H
 #define BGXDP_PARSE_H

@@ -10,15 +10,20 @@
 #ifndef BGXDP_UTIL_H
 #define BGXDP_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define ERR_MSG_LEN 512
 
 /* Record "fmt..." (first one wins) and return -err (err > 0 or < 0). */
 int err_set(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Like err_set, for a command line that is wrong in itself (a malformed or
+ * out-of-range value): the command exits 2 instead of 1. */
+int err_usage(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Like err_set but always replaces a previous message. */
 int err_replace(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *err_msg(void);      /* "" when nothing was recorded */
+const char *err_msg(void);      /* "" when nothing was recorded; control characters shown as '?' */
+bool err_is_usage(void);        /* the recorded message came from err_usage */
 void err_clear(void);
 
 /* `text` as a JSON string literal (quotes, escapes) on stdout. */

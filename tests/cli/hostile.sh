@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# tests/cli/hostile.sh - every command with bad arguments, against a real instance.
+#
+# One row per case: expected exit status (1 failure, 2 usage), a regex the
+# one stderr line must match (it names the bad argument or value), the
+# command line.  For each row the binary under test (BGXDP, default the
+# ASan+UBSan build) must:
+#   - exit with exactly that status,
+#   - print exactly one line on stderr, "bgxdp: ..." matching the regex,
+#   - print nothing on stdout (a failed command has nothing to report),
+#   - leave `bgxdp status --json` (all services) byte-identical,
+#   - leave no sanitizer report (ASan/UBSan/LSan halt and log to $WORK/san).
+# The instance: lib.sh cli_configure (web, one, web6) plus service api with
+# no backends.
+set -uo pipefail
+# shellcheck disable=SC2034  # read by lib.sh
+CLI_NAME=hostile
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+cli_begin
+cli_configure
+bgx service add api --vip 10.0.0.3:80 >/dev/null || die "service add api failed"
+
+LONG33=$(printf 'n%.0s' {1..33})
+LONG300=$(printf 'x%.0s' {1..300})
+LONGVIP="$(printf '1%.0s' {1..5000}):80"
+snapshot_base
+
+# row EXIT REGEX ARGS...: bgxdp ARGS must fail that way, changing nothing.
+row() { expect_fail "$1" "$2" bgx "${@:3}"; }
+
+# --- weight: percentages -------------------------------------------------
+row 2 "PERCENT '100\.001'"        weight green 100.001 --service web
+row 2 "PERCENT '101'.*0\.\.100"   weight green 101 --service web
+row 2 "PERCENT '-1'"              weight green -1 --service web
+row 2 "PERCENT '10%%'"            weight green '10%%' --service web
+row 2 "PERCENT '10%'"             weight green '10%' --service web
+row 2 "PERCENT 'NaN'"             weight green NaN --service web
+row 2 "PERCENT 'inf'"             weight green inf --service web
+row 2 "PERCENT '0x10'"            weight green 0x10 --service web
+row 2 "PERCENT ''"                weight green '' --service web
+row 2 "PERCENT '1e2'"             weight green 1e2 --service web
+row 2 "PERCENT ' 10'"             weight green ' 10' --service web
+row 2 "PERCENT '10\.'"            weight green 10. --service web
+row 2 "PERCENT '12\.345'"         weight green 12.345 --service web
+row 2 "PERCENT '1\?0'"            weight green $'1\n0' --service web
+row 2 "color.*'purple'"           weight purple 10 --service web
+row 2 "missing argument PERCENT"  weight green --service web
+row 2 "unexpected argument 'extra'" weight green 10 --service web extra
+row 1 "no service named 'nosuch'" weight green 10 --service nosuch
+row 1 "no service named 'we'"     weight green 10 --service we
+row 1 "4 services configured.*--service" weight green 10
+row 1 "(blue|green) would get 50\.00% .*'api' .*no up backend" weight green 50 --service api
+row 1 "blue would get 100\.00% .*'api' .*no up backend" weight blue 100 --service api
+row 2 "--service '$LONG33'.*1\.\.31" weight green 10 --service "$LONG33"
+row 2 "--service ''"              weight green 10 --service ''
+row 2 "option --service needs a value" weight green 10 --service
+row 2 "option --service given more than once" weight green 10 --service web --service web
+
+# --- set / rollback --------------------------------------------------------
+row 1 "green would get 100\.00% .*'web6' but has no up backend" set green --service web6
+row 1 "green would get 100\.00% .*'one' but has no up backend"  set green --service one
+row 2 "color.*'purple'"           set purple --service web
+row 2 "color.*'BLUE'"             set BLUE --service web
+row 2 "unexpected argument 'blue'" set green blue --service web
+row 2 "missing argument blue\|green" set --service web
+row 1 "'one' has no earlier traffic split" rollback --service one
+row 2 "unexpected argument 'extra'" rollback --service web extra
+row 2 "unknown option '--force'"  rollback --service web --force
+
+# --- service add / del -----------------------------------------------------
+row 2 "NAME '$LONG33'.*1\.\.31"   service add "$LONG33" --vip 10.9.9.9:80
+row 2 "NAME 'x{40}\.\.\.\(300 characters\)'" service add "$LONG300" --vip 10.9.9.9:80
+row 2 "NAME ''"                   service add '' --vip 10.9.9.9:80
+row 2 "NAME 'a\?b'.*0x0a"         service add $'a\nb' --vip 10.9.9.9:80
+row 2 "NAME 'we/b'.*'/'"          service add we/b --vip 10.9.9.9:80
+row 2 "--vip '300\.1\.1\.1:80'.*bad IPv4 address '300\.1\.1\.1'" service add x --vip 300.1.1.1:80
+row 2 "--vip '10\.0\.0\.1:0'.*bad port '0'.*1\.\.65535" service add x --vip 10.0.0.1:0
+row 2 "--vip '10\.0\.0\.1:65536'.*bad port '65536'" service add x --vip 10.0.0.1:65536
+row 2 "--vip '10\.0\.0\.1:99999999999'.*bad port" service add x --vip 10.0.0.1:99999999999
+row 2 "--vip '10\.0\.0\.1:\+80'.*bad port"  service add x --vip 10.0.0.1:+80
+row 2 "--vip '\[fd00::1\]80'.*missing port"  service add x --vip '[fd00::1]80'
+row 2 "--vip '10\.0\.0\.1'.*missing port"   service add x --vip 10.0.0.1
+row 2 "--vip ':80'.*bad IPv4 address"        service add x --vip :80
+row 2 "--vip '\[::1\]:'.*bad port ''"        service add x --vip '[::1]:'
+row 2 "--vip '\[fd00::1'.*missing '\]'"      service add x --vip '[fd00::1'
+row 2 "--vip 'fd00::1:80'.*bracketed"        service add x --vip fd00::1:80
+row 2 "--vip '\[fe80::1%eth0\]:80'.*bad IPv6" service add x --vip '[fe80::1%eth0]:80'
+row 2 "--vip '010\.0\.0\.1:80'.*bad IPv4"    service add x --vip 010.0.0.1:80
+row 2 "--vip: empty address"                 service add x --vip ''
+row 2 "--vip '1{40}\.\.\.\(5003 characters\)': bad IPv4 address"       service add x --vip "$LONGVIP"
+row 2 "missing required option --vip"        service add x
+row 2 "--proto: bad value 'sctp'"            service add x --vip 10.9.9.9:80 --proto sctp
+row 2 "--affinity: bad value 'none'"         service add x --vip 10.9.9.9:80 --affinity none
+row 2 "--preview '\[fd00::5\]:80'.*same address family" service add x --vip 10.9.9.9:80 --preview '[fd00::5]:80'
+row 2 "--preview '10\.9\.9\.9:80' must differ"  service add x --vip 10.9.9.9:80 --preview 10.9.9.9:80
+row 2 "unknown option '--bogus'"             service add x --vip 10.9.9.9:80 --bogus
+row 1 "service 'web' already exists"         service add web --vip 10.9.9.9:80
+row 1 "--vip 10\.0\.0\.1:80 \(tcp\) is already used" service add x --vip 10.0.0.1:80
+row 1 "--preview 10\.0\.0\.2:53 \(udp\) is already used" service add x --vip 10.9.9.9:53 --proto udp --preview 10.0.0.2:53
+row 1 "no service named 'nosuch'"            service del nosuch
+row 2 "unexpected argument 'extra'"          service del web extra
+row 2 "missing argument NAME"                service del
+row 2 "service: unknown subcommand 'frob'"   service frob
+row 2 "service: missing subcommand"          service
+
+# --- backend ---------------------------------------------------------------
+row 1 "10\.1\.0\.1:8080 is already a blue backend of service 'web'" backend add web blue 10.1.0.1:8080
+row 1 "10\.1\.0\.1:8080 is already a blue backend" backend add web blue 10.1.0.1:8080 --weight 5
+row 1 "10\.1\.0\.1:8080 is a backend of service 'web' already" backend add api blue 10.1.0.1:8080
+row 1 "\[fd00::9\]:80: address family differs .*'web'" backend add web blue '[fd00::9]:80'
+row 1 "10\.1\.0\.9:8080: address family differs .*'web6'" backend add web6 blue 10.1.0.9:8080
+row 2 "color: bad color 'purple'"            backend add web purple 10.1.0.9:8080
+row 2 "--weight '0'.*1\.\.1000"              backend add web blue 10.1.0.9:8080 --weight 0
+row 2 "--weight '1001'.*1\.\.1000"           backend add web blue 10.1.0.9:8080 --weight 1001
+row 2 "--weight '-1'"                        backend add web blue 10.1.0.9:8080 --weight -1
+row 2 "--weight '1\.5'"                      backend add web blue 10.1.0.9:8080 --weight 1.5
+row 2 "--weight ''"                          backend add web blue 10.1.0.9:8080 --weight=
+row 2 "--weight '99999999999999999999'"      backend add web blue 10.1.0.9:8080 --weight 99999999999999999999
+row 2 "ADDR:PORT '10\.1\.0\.9:0'.*bad port"  backend add web blue 10.1.0.9:0
+row 2 "ADDR:PORT '10\.1\.0\.9:65536'"        backend add web blue 10.1.0.9:65536
+row 2 "ADDR:PORT '10\.1\.0\.256:80'"         backend add web blue 10.1.0.256:80
+row 2 "NAME '$LONG33'"                       backend add "$LONG33" blue 10.1.0.9:8080
+row 1 "no service named 'nosuch'"            backend add nosuch blue 10.1.0.9:8080
+row 2 "missing argument ADDR:PORT"           backend add web blue
+row 2 "unexpected argument 'extra'"          backend add web blue 10.1.0.9:8080 extra
+row 1 "10\.1\.0\.3:53 is the last up blue backend of service 'one' and blue gets 100\.00%" backend del one blue 10.1.0.3:53
+row 1 "10\.1\.0\.3:53 is the last up blue backend of service 'one'" backend down one blue 10.1.0.3:53
+row 1 "10\.1\.0\.3:53 is the last up blue backend of service 'one'" backend drain one blue 10.1.0.3:53
+row 1 "10\.2\.0\.1:8080 is the last up green backend of service 'web' and green gets 10\.00%" backend del web green 10.2.0.1:8080
+row 1 "10\.2\.0\.1:8080 is the last up green backend" backend down web green 10.2.0.1:8080
+row 1 "10\.2\.0\.1:8080 is the last up green backend" backend drain web green 10.2.0.1:8080
+row 1 "\[fd00:1::1\]:8080 is the last up blue backend of service 'web6'" backend del web6 blue '[fd00:1::1]:8080'
+row 1 "10\.1\.0\.99:8080 is not a blue backend of service 'web'" backend del web blue 10.1.0.99:8080
+row 1 "10\.1\.0\.1:8080 is not a green backend of service 'web'" backend up web green 10.1.0.1:8080
+row 1 "10\.1\.0\.99:8080 is not a blue backend" backend drain web blue 10.1.0.99:8080
+row 2 "unknown option '--weight'"            backend del web blue 10.1.0.1:8080 --weight 2
+row 2 "backend: unknown subcommand 'remove'" backend remove web blue 10.1.0.1:8080
+
+# --- attach / detach -------------------------------------------------------
+row 1 "d0 is already attached"               attach d0
+row 1 "no interface named 'nosuchif0'"       attach nosuchif0
+row 1 "no interface named '$LONG33'"         attach "$LONG33"
+row 2 "--flows '5'.*1024\.\.67108864"        attach d0p --flows 5
+row 2 "--flows '67108865'"                   attach d0p --flows 67108865
+row 2 "--flows 'many'"                       attach d0p --flows many
+row 2 "--mode: bad value 'turbo'"            attach d0p --mode turbo
+row 2 "missing argument IFACE"               attach
+row 1 "nosuchif0 is not attached"            detach nosuchif0
+row 1 "d0p is not attached"                  detach d0p
+row 2 "unexpected argument 'd0p'"            detach d0 d0p
+
+# --- read-only commands ------------------------------------------------------
+row 1 "no service named 'nosuch'"            status --service nosuch
+row 2 "--service '$LONG33'"                  status --service "$LONG33"
+row 2 "option --json given more than once"   status --json --json
+row 2 "unknown option '--yaml'"              status --yaml
+row 2 "--watch '0'.*1\.\.3600"               stats --watch 0
+row 2 "--watch '3601'"                       stats --watch 3601
+row 2 "--watch '-1'"                         stats --watch -1
+row 2 "--watch 'NaN'"                        stats --watch NaN
+row 2 "--interval '60001'"                   stats --interval 60001
+row 2 "unexpected argument 'extra'.*bgxdp metrics\)" metrics extra
+row 2 "unknown option '--json'"              metrics --json
+row 2 "--listen '1\.2\.3:80'.*bad IPv4"      serve --listen 1.2.3:80
+row 2 "--listen '127\.0\.0\.1'.*missing port" serve --listen 127.0.0.1
+row 2 "--listen '127\.0\.0\.1:0'.*bad port"  serve --listen 127.0.0.1:0
+row 2 "--listen '\[::1\]:65536'"             serve --listen '[::1]:65536'
+row 1 "cannot listen on 10\.9\.9\.9:9477"    serve --listen 10.9.9.9:9477
+
+# --- global ------------------------------------------------------------------
+row 2 "unknown command 'frobnicate'"         frobnicate
+row 2 "missing command"
+row 2 "option --pin-dir needs a value"       status --pin-dir
+row 2 "option --pin-dir needs a value \\(DIR\\)" --pin-dir
+row 2 "unknown option '--bogus'"             --bogus status
+row 2 "--pin-dir: empty directory name"      status --pin-dir ''
+row 2 "pin dir 'relative/dir' is not an absolute path" status --pin-dir relative/dir
+row 1 "no bgxdp instance at /sys/fs/bpf/bgxcli-$ID-none" status --pin-dir "/sys/fs/bpf/bgxcli-$ID-none"
+row 1 "unsafe pin dir /tmp: /tmp is writable by group or others" status --pin-dir /tmp
+row 1 "pin dir $PIN_DIR/svc_config is not a directory" status --pin-dir "$PIN_DIR/svc_config"
+mkdir -m 0700 "/sys/fs/bpf/bgxcli-$ID-empty"
+row 1 "no bgxdp instance at /sys/fs/bpf/bgxcli-$ID-empty" weight green 10 --pin-dir "/sys/fs/bpf/bgxcli-$ID-empty"
+rmdir "/sys/fs/bpf/bgxcli-$ID-empty"
+row 1 "pin dir $WORK/pins is not on a bpf filesystem" attach d0p --pin-dir "$WORK/pins"
+[[ -e $WORK/pins ]] && failc "attach --pin-dir $WORK/pins left the directory behind"
+# a new instance inside another's pin dir, or in a dir holding anything else,
+# would be swept away by (or sweep away) a last detach
+row 1 "pin dir $PIN_DIR/nested is inside the pin dir of another instance \\($PIN_DIR\\)" attach d0p --pin-dir "$PIN_DIR/nested"
+[[ -e $PIN_DIR/nested ]] && failc "attach --pin-dir $PIN_DIR/nested left the directory behind"
+FULL=/sys/fs/bpf/bgxcli-$ID-full
+mkdir -m 0700 "$FULL" && mkdir "$FULL/other-tool"
+row 1 "pin dir $FULL holds 1 entry but no bgxdp instance; a new instance needs an empty directory" attach d0p --pin-dir "$FULL"
+[[ $(ls -A "$FULL") == other-tool ]] || failc "attach --pin-dir $FULL changed it: $(ls -A "$FULL")"
+rm -rf "$FULL"
+
+# --- limits: all 16 service slots in use ---------------------------------------
+for i in $(seq 5 16); do
+	bgx service add "s$i" --vip "10.0.1.$i:80" >/dev/null || die "service add s$i failed"
+done
+snapshot_base
+row 1 "all 16 service slots are in use"      service add s17 --vip 10.0.1.17:80
+row 1 "16 services configured: say which one with --service NAME" set blue
+
+# --- rollback to a split whose color has lost its backends since --------------
+{ bgx set green --service web && bgx backend del web blue 10.1.0.1:8080 &&
+  bgx backend del web blue 10.1.0.2:8080; } >/dev/null || die "setting up the rollback case failed"
+snapshot_base
+row 1 "blue would get 90\.00% of new flows of service 'web' but has no up backend" rollback --service web
+row 1 "blue would get 100\.00% of new flows of service 'web' but has no up backend" set blue --service web
+
+log "$ROWS rows"
+cli_summary
