@@ -256,6 +256,53 @@ static __always_inline int pick_backend(const struct flow_key *key, __u32 svc,
 	return backend_slot;
 }
 
+/* Two 16-byte address fields equal?  (BPF has no memcmp.) */
+static __always_inline bool addr_equal(const __u8 *a, const __u8 *b)
+{
+	__u64 a0, a1, b0, b1;
+
+	__builtin_memcpy(&a0, a, 8);
+	__builtin_memcpy(&a1, a + 8, 8);
+	__builtin_memcpy(&b0, b, 8);
+	__builtin_memcpy(&b1, b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+/*
+ * A SYN straight to a backend (not through the VIP) from a client port
+ * that still has a closing VIP flow to that same backend: the backend sees
+ * the same addresses and ports for both, so tc egress could not tell the
+ * new direct connection's replies from the old flow's and would rewrite
+ * them to the VIP.  The old flow is over; forget it.
+ */
+static __always_inline void forget_reused_flow(const struct packet *pkt,
+					       const struct vip_key *dst)
+{
+	struct backend_service *bs;
+	struct flow_value *flow;
+	struct flow_key key;
+
+	if (pkt->proto != IPPROTO_TCP ||
+	    (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) != TCP_FLAG_SYN)
+		return;
+	bs = bpf_map_lookup_elem(&backend_services, dst);
+	if (!bs)
+		return;
+	addr_from_packet(key.client, pkt->saddr, pkt->family);
+	__builtin_memcpy(key.vip, bs->vip, BGXDP_ADDR_LEN);
+	key.client_port = pkt->sport;
+	key.vip_port = bs->vip_port;
+	key.proto = pkt->proto;
+	key.family = pkt->family;
+	key.pad[0] = 0;
+	key.pad[1] = 0;
+	flow = bpf_map_lookup_elem(&flows, &key);
+	if (flow && flow->state == FLOW_CLOSING &&
+	    flow->backend_port == dst->port &&
+	    addr_equal(flow->backend, dst->addr))
+		bpf_map_delete_elem(&flows, &key);
+}
+
 /* ---- rewrite ------------------------------------------------------------ */
 
 static __always_inline __u32 l4_csum_off(const struct packet *pkt)
@@ -447,8 +494,10 @@ static __always_inline int xdp_process(struct xdp_md *ctx)
 		return pass(ret);
 
 	make_vip_key(&pkt, &vip_key);
-	if (!maybe_vip(&vip_key))
+	if (!maybe_vip(&vip_key)) {
+		forget_reused_flow(&pkt, &vip_key);
 		return pass(PASS_NOT_VIP);
+	}
 
 	/* The flow first: an established flow needs nothing else, not even
 	 * the service lookup. */
@@ -464,8 +513,10 @@ static __always_inline int xdp_process(struct xdp_md *ctx)
 		__u32 bidx;
 
 		vip = bpf_map_lookup_elem(&services, &vip_key);
-		if (!vip)
+		if (!vip) {
+			forget_reused_flow(&pkt, &vip_key);
 			return pass(PASS_NOT_VIP);
+		}
 		svc = vip->service_id;
 		if (svc >= BGXDP_MAX_SERVICES)
 			return pass(PASS_NO_BACKEND);
@@ -566,7 +617,6 @@ reply_flow(const struct packet *pkt, const struct vip_key *endpoint,
 {
 	struct flow_key key;
 	struct flow_value *flow;
-	__u64 a0, a1, b0, b1;
 
 	addr_from_packet(key.client, pkt->daddr, pkt->family);
 	if (preview) {
@@ -582,13 +632,8 @@ reply_flow(const struct packet *pkt, const struct vip_key *endpoint,
 	key.pad[0] = 0;
 	key.pad[1] = 0;
 	flow = bpf_map_lookup_elem(&flows, &key);
-	if (!flow || flow->backend_port != pkt->sport)
-		return NULL;
-	__builtin_memcpy(&a0, flow->backend, 8);
-	__builtin_memcpy(&a1, flow->backend + 8, 8);
-	__builtin_memcpy(&b0, endpoint->addr, 8);
-	__builtin_memcpy(&b1, endpoint->addr + 8, 8);
-	if ((a0 ^ b0) | (a1 ^ b1))
+	if (!flow || flow->backend_port != pkt->sport ||
+	    !addr_equal(flow->backend, endpoint->addr))
 		return NULL;
 	return flow;
 }

@@ -11,6 +11,9 @@
 #define BGXDP_CONFIG_WORD_H
 
 #include <linux/types.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static inline __u64 cfg_read(const volatile __u64 *word)
 {
@@ -20,6 +23,22 @@ static inline __u64 cfg_read(const volatile __u64 *word)
 static inline void cfg_publish(volatile __u64 *word, __u64 value)
 {
 	__atomic_store_n(word, value, __ATOMIC_RELEASE);
+}
+
+/*
+ * Before a writer overwrites the inactive ring buffer, every packet that
+ * may still be reading it under the word before the current one must be
+ * done: otherwise a packet delayed across two publishes (a preempted
+ * program, a PREEMPT_RT kernel) could read the old word and a half-new
+ * ring.  BPF programs run inside RCU read-side sections, and
+ * membarrier(MEMBARRIER_CMD_GLOBAL) is synchronize_rcu(): it returns once
+ * every program run that started before it has ended.
+ */
+static inline void cfg_wait_for_readers(void)
+{
+	/* EINVAL on nohz_full kernels: then wait far longer than a packet. */
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0)
+		usleep(50 * 1000);
 }
 
 #endif /* BGXDP_CONFIG_WORD_H */

@@ -390,6 +390,7 @@ int color_prepare_ring(struct instance *in, __u32 id, __u32 color,
 
 	if (!ring)
 		return err_set(ENOMEM, "out of memory");
+	cfg_wait_for_readers();         /* readers of the word before the live one */
 	n = maglev_build(bk, BGXDP_MAX_BACKENDS, ring);
 	if (n < 0) {
 		free(ring);

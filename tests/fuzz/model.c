@@ -31,6 +31,9 @@
  * tc: a reply from a backend endpoint to a client whose flow (keyed with
  *   the service's VIP, else its preview address) went to exactly that
  *   endpoint gets its source rewritten to that VIP / preview address.
+ * A bare TCP SYN that is not for a VIP but to a backend endpoint, from a
+ *   client port whose VIP flow to that endpoint is closing, deletes that
+ *   flow (port reuse for a direct connection).
  * Neither program drops anything: XDP_PASS and TC_ACT_OK always.
  */
 #include <string.h>
@@ -287,6 +290,39 @@ static void flow_put(struct model *m, const struct flow_key *key,
 	t->values[i] = *val;
 }
 
+/* Take slot i out of the table (used flag and insertion order). */
+static void flow_unlink(struct model_flow_table *t, __u32 i)
+{
+	for (__u32 n = 0; n < t->count; n++) {
+		if (t->order[n] == i) {
+			t->order[n] = t->order[--t->count];
+			break;
+		}
+	}
+	t->used[i] = false;
+}
+
+/* Delete a flow; the rest of its probe cluster is inserted again so every
+ * later key stays reachable from its home slot. */
+static void flow_delete(struct model *m, const struct flow_key *key)
+{
+	struct model_flow_table *t = &m->flows;
+	bool found;
+	__u32 i = flow_find(t, key, &found);
+
+	if (!found)
+		return;
+	flow_unlink(t, i);
+	for (__u32 j = (i + 1) & (MODEL_FLOW_SLOTS - 1); t->used[j];
+	     j = (j + 1) & (MODEL_FLOW_SLOTS - 1)) {
+		struct flow_key k = t->keys[j];
+		struct flow_value v = t->values[j];
+
+		flow_unlink(t, j);
+		flow_put(m, &k, &v);
+	}
+}
+
 void model_clear_flows(struct model *m)
 {
 	struct model_flow_table *t = &m->flows;
@@ -381,6 +417,40 @@ static void xdp_pass(struct model *m, struct model_result *res, int reason)
 	m->passed[reason]++;
 }
 
+static const struct backend_service *find_endpoint_of(const struct model_config *cfg,
+						      const __u8 *addr, const __u8 *port,
+						      __u8 proto, __u8 family);
+
+/* A bare SYN straight to a backend endpoint from a client port whose VIP
+ * flow (through the service's VIP, not the preview address) to that same
+ * endpoint is closing: the backend could not tell the two connections
+ * apart, so the old flow is forgotten. */
+static void forget_reused_flow(struct model *m, const struct parsed *p)
+{
+	const struct backend_service *bs;
+	const struct flow_value *f;
+	struct flow_key k;
+
+	if (p->proto != IPPROTO_TCP ||
+	    (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) != TCPF_SYN)
+		return;
+	bs = find_endpoint_of(m->cfg, p->daddr, p->dport, p->proto, p->family);
+	if (!bs)
+		return;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.client, p->saddr, BGXDP_ADDR_LEN);
+	memcpy(k.vip, bs->vip, BGXDP_ADDR_LEN);
+	memcpy(&k.client_port, p->sport, 2);
+	k.vip_port = bs->vip_port;
+	k.proto = p->proto;
+	k.family = p->family;
+	f = model_flow_lookup(m, &k);
+	if (f && f->state == FLOW_CLOSING &&
+	    !memcmp(f->backend, p->daddr, BGXDP_ADDR_LEN) &&
+	    !memcmp(&f->backend_port, p->dport, 2))
+		flow_delete(m, &k);
+}
+
 void model_xdp(struct model *m, const __u8 *frame, size_t len,
 	       struct model_result *res)
 {
@@ -400,8 +470,10 @@ void model_xdp(struct model *m, const __u8 *frame, size_t len,
 	if (r != PARSED_OK)
 		return xdp_pass(m, res, r);
 	vip = find_vip(cfg, &p);
-	if (!vip)
+	if (!vip) {
+		forget_reused_flow(m, &p);
 		return xdp_pass(m, res, PASS_NOT_VIP);
+	}
 	if (vip->service_id >= BGXDP_MAX_SERVICES)
 		return xdp_pass(m, res, PASS_NO_BACKEND);
 
@@ -456,20 +528,27 @@ void model_xdp(struct model *m, const __u8 *frame, size_t len,
 
 /* ---- tc egress ---------------------------------------------------------- */
 
-static const struct backend_service *find_endpoint(const struct model_config *cfg,
-						   const struct parsed *p)
+static const struct backend_service *find_endpoint_of(const struct model_config *cfg,
+						      const __u8 *addr, const __u8 *port,
+						      __u8 proto, __u8 family)
 {
 	struct vip_key k;
 
 	memset(&k, 0, sizeof(k));
-	memcpy(k.addr, p->saddr, BGXDP_ADDR_LEN);
-	memcpy(&k.port, p->sport, 2);
-	k.proto = p->proto;
-	k.family = p->family;
+	memcpy(k.addr, addr, BGXDP_ADDR_LEN);
+	memcpy(&k.port, port, 2);
+	k.proto = proto;
+	k.family = family;
 	for (int i = 0; i < cfg->nendpoints; i++)
 		if (!memcmp(&cfg->endpoint_keys[i], &k, sizeof(k)))
 			return &cfg->endpoint_values[i];
 	return NULL;
+}
+
+static const struct backend_service *find_endpoint(const struct model_config *cfg,
+						   const struct parsed *p)
+{
+	return find_endpoint_of(cfg, p->saddr, p->sport, p->proto, p->family);
 }
 
 /* The client's flow through `vip`:`port` if it went to this endpoint. */

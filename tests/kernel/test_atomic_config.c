@@ -303,6 +303,9 @@ static void *locked_writer(void *arg)
 		w = (test_word(0) | (gen << CFG_GEN_SHIFT) | (rand_r(&seed) % 10001)) |
 		    ((cur & (CFG_RING_BUFFER(BGXDP_BLUE) | CFG_RING_BUFFER(BGXDP_GREEN))) ^
 		     (CFG_RING_BUFFER(BGXDP_BLUE) | CFG_RING_BUFFER(BGXDP_GREEN)));
+		/* As color_prepare_ring(): no packet of the word before
+		 * `cur` may still read the buffers about to be rewritten. */
+		cfg_wait_for_readers();
 		write_gen_ring(gen, BGXDP_BLUE, cfg_ring_buffer(w, BGXDP_BLUE));
 		write_gen_ring(gen, BGXDP_GREEN, cfg_ring_buffer(w, BGXDP_GREEN));
 		__atomic_store_n(&word_log[gen], w, __ATOMIC_RELEASE);

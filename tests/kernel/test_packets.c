@@ -459,6 +459,44 @@ static void test_deleted_service_flows_stop(void **state)
 	expect_untouched(&s, 0, PASS_NOT_VIP);
 }
 
+/* The client reuses a port whose VIP flow to backend B is closing for a
+ * direct connection to B: B sees the same addresses and ports, so the old
+ * flow entry is dropped (its replies would otherwise be rewritten to the
+ * VIP).  An open flow is left alone. */
+static void test_port_reuse_direct(void **state)
+{
+	struct frame_spec vip = client_spec(4, IPPROTO_TCP, 4848);
+	struct frame_spec direct;
+	struct flow_value v;
+	struct flow_key k;
+	struct backend b;
+	uint32_t c, slot;
+
+	(void)state;
+	expected_backend(&vip, test_word(0), &b, &c, &slot);
+	expect_rewrite_to(&vip, &b);                    /* SYN: open flow */
+	flow_key_of(&vip, &k);
+	direct = vip;
+	memcpy(direct.dst, b.addr, 16);
+	direct.dport = ntohs(b.port);
+	direct.tcp_flags = TCP_SYN;
+
+	expect_untouched(&direct, 0, PASS_NOT_VIP);     /* open: kept */
+	assert_int_equal(bpf_map__lookup_elem(skel->maps.flows, &k, sizeof(k),
+					      &v, sizeof(v), 0), 0);
+
+	vip.tcp_flags = TCP_FIN | TCP_ACK;              /* now closing */
+	expect_rewrite_to(&vip, &b);
+	direct.tcp_flags = TCP_ACK;                     /* not a SYN: kept */
+	expect_untouched(&direct, 0, PASS_NOT_VIP);
+	assert_int_equal(bpf_map__lookup_elem(skel->maps.flows, &k, sizeof(k),
+					      &v, sizeof(v), 0), 0);
+	direct.tcp_flags = TCP_SYN;                     /* reuse: forgotten */
+	expect_untouched(&direct, 0, PASS_NOT_VIP);
+	assert_int_not_equal(bpf_map__lookup_elem(skel->maps.flows, &k, sizeof(k),
+						  &v, sizeof(v), 0), 0);
+}
+
 /* A backend slot the ring names but that is EMPTY (publish race): pass. */
 static void test_empty_backend(void **state)
 {
@@ -740,6 +778,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_false_positive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_service_flows_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_port_reuse_direct, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_flow_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tc_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tc_reset_counted, setup, teardown),
