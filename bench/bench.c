@@ -385,14 +385,24 @@ int main(int argc, char **argv)
 		{ "tc egress reverse IPv4",       p_tc,      &rev4,    false },
 		{ "new flow IPv4 SYN",            p_new,     &syn4,    true  },
 	};
-	struct { const char *name; int fd; struct frame *f; } big[] = {
-		{ "non-VIP IPv4, 1e6 flows",          p_xdp, &nonvip4 },
-		{ "non-VIP IPv6, 1e6 flows",          p_xdp, &nonvip6 },
-		{ "established IPv4 TCP, 1e6 flows",  p_xdp, &est4 },
-		{ "established IPv6 TCP, 1e6 flows",  p_xdp, &est6 },
-		{ "tc egress reverse IPv4, 1e6 flows", p_tc, &rev4 },
-		{ "new flow IPv4 SYN, 1e6 flows",     p_new, &syn4 },
+	struct { const char *what; int fd; struct frame *f; char name[64]; } big[] = {
+		{ "non-VIP IPv4",           p_xdp, &nonvip4 },
+		{ "non-VIP IPv6",           p_xdp, &nonvip6 },
+		{ "established IPv4 TCP",   p_xdp, &est4 },
+		{ "established IPv6 TCP",   p_xdp, &est6 },
+		{ "tc egress reverse IPv4", p_tc,  &rev4 },
+		{ "new flow IPv4 SYN",      p_new, &syn4 },
 	};
+	char flows_label[32];
+
+	/* "1e6 flows" for the default, the real count otherwise (-f). */
+	if (nflows == 1000000)
+		snprintf(flows_label, sizeof(flows_label), "1e6");
+	else
+		snprintf(flows_label, sizeof(flows_label), "%lu", nflows);
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++)
+		snprintf(big[i].name, sizeof(big[i].name), "%s, %s flows", big[i].what,
+			 flows_label);
 
 	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
 		if ((i == 0 || !only || strstr(set[i].name, only)) && measure(&rows[nrows++], set[i].name, set[i].fd, set[i].f,
@@ -424,8 +434,8 @@ int main(int argc, char **argv)
 	printf("# every row's packet is restored every iteration by a wrapper program "
 	       "(save %d bytes, run the real code, put them back);\n"
 	       "# ratio = median / floor median, same process; "
-	       "'1e6 flows' rows: %lu other flows already in the table (max %u)\n",
-	       FRAME_LEN, nflows, max_flows);
+	       "'%s flows' rows: %lu other flows already in the table (max %u)\n",
+	       FRAME_LEN, flows_label, nflows, max_flows);
 	printf("%-36s %10s %17s %8s\n", "row", "median ns", "min-max ns", "x floor");
 	for (int i = 0; i < nrows; i++) {
 		char mm[32];

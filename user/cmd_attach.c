@@ -32,7 +32,10 @@ static const struct opt_def attach_opts[] = {
 	{ .name = "flows", .type = OPT_UINT, .metavar = "N", .def = "262144",
 	  .min = 1024, .max = 67108864,
 	  .help = "Size of the flow table, fixed when the instance is "
-		  "created by the first attach; ignored later." },
+		  "created by the first attach; ignored later.  The kernel accounts "
+		  "136 bytes per flow (the default takes ~34 MiB).  When the table is "
+		  "full the least recently used flows are evicted (counted in "
+		  "bgxdp_flows_lost_total when they speak again)." },
 	{ .name = "fast-path", .type = OPT_STRING, .metavar = "DEV[,DEV...]",
 	  .help = "Forward VIP packets routed out of one of these interfaces with an XDP "
 		  "redirect instead of the stack (see FAST PATH above)." },
@@ -725,7 +728,9 @@ static int run_detach(const struct opts *o)
 	unsigned int ifindex;
 	int r, n;
 
-	if (strlen(ifname) >= IFNAMSIZ)
+	/* Linux interface names never hold '/' (or start with '.'): the
+	 * name becomes part of a pin path. */
+	if (!*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/') || ifname[0] == '.')
 		return err_set(ENODEV, "no interface named '%s'", ifname);
 	snprintf(linkname, sizeof(linkname), LINK_XDP_PREFIX "%s", ifname);
 	if ((r = instance_lock_dir(&in, instance_pin_dir(o), false, true)))
@@ -784,6 +789,9 @@ const struct cmd_spec cmd_attach = {
 "  <pin-dir>/prog_tc_egress (pin dir mode 0700).  Later attaches reuse the pinned\n"
 "  programs, so all interfaces share the same services, backends and flows.\n"
 "  If /sys/fs/bpf is not mounted and the pin dir is under it, bpffs is mounted.\n"
+"  A new instance needs an empty pin dir of its own; a pin dir (or a parent)\n"
+"  writable by group or others, or owned by another user, is refused (pins are\n"
+"  created 0600 in a 0700 dir).  Needs CAP_BPF and CAP_NET_ADMIN.\n"
 "  On failure, everything this attach did is undone.\n"
 "\n"
 "  FAST PATH (--fast-path DEV[,DEV...]): after rewriting a VIP packet, the XDP\n"

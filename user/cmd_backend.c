@@ -183,7 +183,9 @@ const struct cmd_spec cmd_backend_add = {
 "  Adds ADDR:PORT to the blue or green backends of service NAME, up.  The\n"
 "  color's Maglev ring is rebuilt in its inactive buffer and published with one\n"
 "  atomic config-word store: about 1/N of that color's new flows move to the new\n"
-"  backend; established flows keep their backend.  At most 128 per color.\n",
+"  backend; established flows keep their backend.  At most 128 per color.\n"
+"  A backend address and port serves one service (blue, green or both): tc\n"
+"  egress finds a reply's flow through it, so a second service is refused.\n",
 	.args = backend_args,
 	.opts = add_opts,
 	.examples =
