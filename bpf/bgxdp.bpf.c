@@ -403,6 +403,61 @@ static __always_inline void ipv4_decrease_ttl(struct iphdr *ip)
 	ip->ttl--;
 }
 
+/* Where the kernel's FIB sends packets to this flow's backend, from the
+ * per-CPU next-hop cache if the entry is for the same backend address and
+ * younger than NEXT_HOP_TTL_NS, else from bpf_fib_lookup() (and cached).
+ * NULL: the stack must handle it (no route, no neighbour yet, local). */
+static __always_inline struct next_hop *
+backend_next_hop(struct xdp_md *ctx, const struct packet *pkt,
+		 const struct flow_value *flow, __u64 now, void *data_end)
+{
+	__u32 bidx = backend_index(flow->service_id, flow->color & 1,
+				   flow->backend_slot);
+	struct bpf_fib_lookup fib = {};
+	struct next_hop *hop;
+
+	hop = bpf_map_lookup_elem(&next_hops, &bidx);
+	if (!hop)
+		return NULL;
+	if ((__s64)(hop->expires_ns - now) > 0 &&
+	    addr_equal(hop->backend, flow->backend))
+		return hop;
+
+	fib.ifindex = ctx->ingress_ifindex;
+	fib.l4_protocol = pkt->proto;
+	fib.sport = pkt->sport;
+	fib.dport = flow->backend_port;
+	if (pkt->family == BGXDP_FAMILY_IPV4) {
+		struct iphdr *ip = pkt->l3;
+
+		if ((void *)(ip + 1) > data_end)
+			return NULL;
+		fib.family = AF_INET_BPF;
+		fib.tos = ip->tos;
+		fib.tot_len = bpf_ntohs(ip->tot_len);
+		fib.ipv4_src = ip->saddr;
+		fib.ipv4_dst = ip->daddr;
+	} else {
+		struct ipv6hdr *ip6 = pkt->l3;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return NULL;
+		fib.family = AF_INET6_BPF;
+		fib.tot_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+		__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
+		__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
+	}
+	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) !=
+	    BPF_FIB_LKUP_RET_SUCCESS)
+		return NULL;
+	__builtin_memcpy(hop->backend, flow->backend, BGXDP_ADDR_LEN);
+	hop->ifindex = fib.ifindex;
+	__builtin_memcpy(hop->dmac, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(hop->smac, fib.smac, ETH_ALEN);
+	hop->expires_ns = now + NEXT_HOP_TTL_NS;
+	return hop;
+}
+
 /*
  * The packet (already rewritten to its backend) is sent straight out of
  * the interface the kernel's FIB would forward it through, if that
@@ -414,41 +469,28 @@ static __always_inline void ipv4_decrease_ttl(struct iphdr *ip)
 static __always_inline int forward_fast(struct xdp_md *ctx, void *data,
 					void *data_end,
 					const struct packet *pkt,
-					__be16 backend_port)
+					const struct flow_value *flow, __u64 now)
 {
-	struct bpf_fib_lookup fib = {};
 	struct ethhdr *eth = data;
+	struct next_hop *hop;
 
 	if ((void *)(eth + 1) > data_end || pkt->l3_off != sizeof(*eth))
 		return XDP_PASS;
-	fib.ifindex = ctx->ingress_ifindex;
-	fib.l4_protocol = pkt->proto;
-	fib.sport = pkt->sport;
 	if (pkt->family == BGXDP_FAMILY_IPV4) {
 		struct iphdr *ip = pkt->l3;
 
 		if ((void *)(ip + 1) > data_end || ip->ttl <= 1)
 			return XDP_PASS;
-		fib.family = AF_INET_BPF;
-		fib.tos = ip->tos;
-		fib.tot_len = bpf_ntohs(ip->tot_len);
-		fib.ipv4_src = ip->saddr;
-		fib.ipv4_dst = ip->daddr;
 	} else {
 		struct ipv6hdr *ip6 = pkt->l3;
 
 		if ((void *)(ip6 + 1) > data_end || ip6->hop_limit <= 1)
 			return XDP_PASS;
-		fib.family = AF_INET6_BPF;
-		fib.tot_len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
-		__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
-		__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
 	}
-	fib.dport = backend_port;
-	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) !=
-	    BPF_FIB_LKUP_RET_SUCCESS)
-		return XDP_PASS;
-	if (!bpf_map_lookup_elem(&tx_ports, &fib.ifindex))
+	hop = backend_next_hop(ctx, pkt, flow, now, data_end);
+	/* Checked on every packet: an interface removed from the list stops
+	 * the fast path at once, cached hop or not. */
+	if (!hop || !bpf_map_lookup_elem(&tx_ports, &hop->ifindex))
 		return XDP_PASS;
 
 	if (pkt->family == BGXDP_FAMILY_IPV4) {
@@ -464,9 +506,9 @@ static __always_inline int forward_fast(struct xdp_md *ctx, void *data,
 			return XDP_PASS;
 		ip6->hop_limit--;
 	}
-	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
-	return bpf_redirect_map(&tx_ports, fib.ifindex, XDP_PASS);
+	__builtin_memcpy(eth->h_dest, hop->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, hop->smac, ETH_ALEN);
+	return bpf_redirect_map(&tx_ports, hop->ifindex, XDP_PASS);
 }
 
 /* ---- XDP ingress: client -> VIP ------------------------------------------ */
@@ -557,8 +599,7 @@ static __always_inline int xdp_process(struct xdp_md *ctx)
 	count_to_backend(svc, flow->color & 1, flow->backend_slot, pkt.len,
 			 created, lost);
 	if (fast_path_enabled())
-		return forward_fast(ctx, data, data_end, &pkt,
-				    flow->backend_port);
+		return forward_fast(ctx, data, data_end, &pkt, flow, now);
 	return XDP_PASS;
 }
 

@@ -77,6 +77,14 @@ struct {
 	__type(value, __u32);
 } tx_ports SEC(".maps");
 
+/* Fast path: each backend's next hop, per CPU (no torn entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BGXDP_MAX_SERVICES * BGXDP_COLORS * BGXDP_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct next_hop);
+} next_hops SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, BGXDP_MAX_SERVICES * BGXDP_COLORS);

@@ -234,6 +234,20 @@ struct instance_settings {
  * any other interface goes up the stack as usual. */
 #define BGXDP_MAX_TX_PORTS     64
 
+/* `next_hops` per-CPU array, index backend_index(): the FIB's answer for a
+ * backend, so an established flow's packets skip bpf_fib_lookup().  Kept
+ * NEXT_HOP_TTL_NS, so a route or neighbour change is followed within that;
+ * the backend address is kept too, so a reused slot never inherits it. */
+#define NEXT_HOP_TTL_NS        (100ull * 1000000ull)
+
+struct next_hop {
+	__u8  backend[BGXDP_ADDR_LEN];
+	__u32 ifindex;
+	__u8  dmac[6];
+	__u8  smac[6];
+	__u64 expires_ns;              /* bpf_ktime_get_coarse_ns() clock */
+};
+
 /* ---- counters (per-CPU arrays, summed by userspace) --------------------- */
 
 /* `color_counters`, index color_index(service, color). */
@@ -302,6 +316,7 @@ _Static_assert(sizeof(struct flow_value) == 32, "flow_value layout");
 _Static_assert(sizeof(struct backend_service) == 40, "backend_service layout");
 _Static_assert(sizeof(struct vip_filter) == 136, "vip_filter layout");
 _Static_assert(sizeof(struct instance_settings) == 8, "instance_settings layout");
+_Static_assert(sizeof(struct next_hop) == 40, "next_hop layout");
 _Static_assert(sizeof(struct color_counters) == 56, "color_counters layout");
 _Static_assert(sizeof(struct backend_counters) == 16, "backend_counters layout");
 _Static_assert(sizeof(struct svc_meta) == 104, "svc_meta layout");

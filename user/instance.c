@@ -32,6 +32,7 @@ const char *const instance_map_names[MAP_COUNT] = {
 	[MAP_BACKEND_SERVICES] = "backend_services",
 	[MAP_SETTINGS] = "settings",
 	[MAP_TX_PORTS] = "tx_ports",
+	[MAP_NEXT_HOPS] = "next_hops",
 	[MAP_COLOR_COUNTERS] = "color_counters",
 	[MAP_BACKEND_COUNTERS] = "backend_counters",
 	[MAP_PASSED_COUNTERS] = "passed_counters",

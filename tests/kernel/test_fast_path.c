@@ -37,8 +37,12 @@
 
 #define IN_DEV  "fp_in"
 #define OUT_DEV "fp_out"
-/* The backends' static neighbour entries: blue slot s has MAC ..:0s. */
-#define BACKEND_MAC_PREFIX "02:00:00:00:be:0"
+/* The backends' static neighbour entries: blue slot s has MAC
+ * 02:00:00:00:be:Gs, G the generation of test_next_hop_change_followed. */
+#define BACKEND_MAC_PREFIX "02:00:00:00:be:"
+static int mac_generation;
+/* Longer than NEXT_HOP_TTL_NS: every cached next hop is stale after it. */
+#define AFTER_NEXT_HOP_TTL_US (2 * NEXT_HOP_TTL_NS / 1000)
 
 static struct bgxdp *skel;
 static int xdp_fd;
@@ -115,9 +119,9 @@ static int setup(void **state)
 	    sh("echo 1 > /proc/sys/net/ipv6/conf/all/forwarding"))
 		return -1;
 	for (int s = 0; s < TEST_BACKENDS; s++) {
-		if (sh("ip neigh add 10.1.0.%d lladdr " BACKEND_MAC_PREFIX "%d dev "
+		if (sh("ip neigh add 10.1.0.%d lladdr " BACKEND_MAC_PREFIX "0%d dev "
 		       OUT_DEV " nud permanent", 10 + s, s) ||
-		    sh("ip -6 neigh add 2001:db8::%x lladdr " BACKEND_MAC_PREFIX "%d dev "
+		    sh("ip -6 neigh add 2001:db8::%x lladdr " BACKEND_MAC_PREFIX "0%d dev "
 		       OUT_DEV " nud permanent", 0x10a + s, s))
 			return -1;
 	}
@@ -216,17 +220,17 @@ static void expect_redirected(int family)
 		assert_int_equal(out[l3 + 8], 63);                  /* TTL */
 		assert_int_equal(out[l3 + 16], 10);                 /* 10.1.0.x */
 		assert_int_equal(out[l3 + 17], 1);
-		sscanf(BACKEND_MAC_PREFIX "0", "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
+		sscanf(BACKEND_MAC_PREFIX "00", "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
 		       &backend_mac[0], &backend_mac[1], &backend_mac[2],
 		       &backend_mac[3], &backend_mac[4], &backend_mac[5]);
-		backend_mac[5] = (uint8_t)(out[l3 + 19] - 10);
+		backend_mac[5] = (uint8_t)(mac_generation * 16 + out[l3 + 19] - 10);
 	} else {
 		assert_int_equal(out[l3 + 7], 63);                  /* hop limit */
 		assert_int_equal(out[l3 + 24 + 14], 0x01);          /* 2001:db8::10x */
-		sscanf(BACKEND_MAC_PREFIX "0", "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
+		sscanf(BACKEND_MAC_PREFIX "00", "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
 		       &backend_mac[0], &backend_mac[1], &backend_mac[2],
 		       &backend_mac[3], &backend_mac[4], &backend_mac[5]);
-		backend_mac[5] = (uint8_t)(out[l3 + 24 + 15] - 0x0a);
+		backend_mac[5] = (uint8_t)(mac_generation * 16 + out[l3 + 24 + 15] - 0x0a);
 	}
 	assert_memory_equal(out, backend_mac, 6);
 	assert_true(frame_checksums_ok(out, out_len));
@@ -288,7 +292,25 @@ static void test_expiring_ttl_passes(void **state)
 	expect_passed_rewritten(6, 42006, 1);
 }
 
-/* No neighbour entry yet: the stack resolves it. */
+/* A backend's next hop changes (new MAC): the fast path follows once its
+ * cached entry is older than NEXT_HOP_TTL_NS. */
+static void test_next_hop_change_followed(void **state)
+{
+	(void)state;
+	mac_generation = 1;
+	for (int s = 0; s < TEST_BACKENDS; s++) {
+		assert_int_equal(sh("ip neigh change 10.1.0.%d lladdr " BACKEND_MAC_PREFIX "1%d dev "
+				    OUT_DEV " nud permanent", 10 + s, s), 0);
+		assert_int_equal(sh("ip -6 neigh change 2001:db8::%x lladdr " BACKEND_MAC_PREFIX
+				    "1%d dev " OUT_DEV " nud permanent", 0x10a + s, s), 0);
+	}
+	usleep(AFTER_NEXT_HOP_TTL_US);
+	expect_redirected(4);
+	expect_redirected(6);
+}
+
+/* No neighbour entry yet: the stack resolves it (once the cached next hop
+ * has expired). */
 static void test_unresolved_neighbour_passes(void **state)
 {
 	(void)state;
@@ -296,6 +318,7 @@ static void test_unresolved_neighbour_passes(void **state)
 		assert_int_equal(sh("ip neigh del 10.1.0.%d dev " OUT_DEV, 10 + s), 0);
 		assert_int_equal(sh("ip -6 neigh del 2001:db8::%x dev " OUT_DEV, 0x10a + s), 0);
 	}
+	usleep(AFTER_NEXT_HOP_TTL_US);
 	expect_passed_rewritten(4, 42007, 64);
 	expect_passed_rewritten(6, 42008, 64);
 }
@@ -326,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_unlisted_interface_passes),
 		cmocka_unit_test(test_expiring_ttl_passes),
 		cmocka_unit_test(test_non_vip_untouched),
+		cmocka_unit_test(test_next_hop_change_followed),
 		cmocka_unit_test(test_unresolved_neighbour_passes),
 	};
 
