@@ -19,7 +19,7 @@ LEVERS=(
 	"f58b64b baseline"
 	"82d7e75 one-flow-insert"
 	"ea1964b direct-access"
-	"HEAD vip-filter+flow-first"
+	"9ec06e7 vip-filter+flow-first"
 )
 
 if ((EUID != 0)); then
