@@ -144,6 +144,25 @@ static __always_inline void make_flow_key(const struct packet *pkt,
 	key->pad[1] = 0;
 }
 
+/* The key of a client's flow to a VIP (or preview address) known from
+ * the control plane rather than from this packet's header; every byte
+ * written, padding included. */
+static __always_inline void client_flow_key(struct flow_key *key,
+					    const __be32 *client,
+					    __be16 client_port,
+					    const __u8 *vip, __be16 vip_port,
+					    const struct packet *pkt)
+{
+	addr_from_packet(key->client, client, pkt->family);
+	__builtin_memcpy(key->vip, vip, BGXDP_ADDR_LEN);
+	key->client_port = client_port;
+	key->vip_port = vip_port;
+	key->proto = pkt->proto;
+	key->family = pkt->family;
+	key->pad[0] = 0;
+	key->pad[1] = 0;
+}
+
 static __always_inline __u64 flow_idle_timeout(const struct flow_value *flow,
 					       __u8 proto)
 {
@@ -288,14 +307,7 @@ static __always_inline void forget_reused_flow(const struct packet *pkt,
 	bs = bpf_map_lookup_elem(&backend_services, dst);
 	if (!bs)
 		return;
-	addr_from_packet(key.client, pkt->saddr, pkt->family);
-	__builtin_memcpy(key.vip, bs->vip, BGXDP_ADDR_LEN);
-	key.client_port = pkt->sport;
-	key.vip_port = bs->vip_port;
-	key.proto = pkt->proto;
-	key.family = pkt->family;
-	key.pad[0] = 0;
-	key.pad[1] = 0;
+	client_flow_key(&key, pkt->saddr, pkt->sport, bs->vip, bs->vip_port, pkt);
 	flow = bpf_map_lookup_elem(&flows, &key);
 	if (flow && flow->state == FLOW_CLOSING &&
 	    flow->backend_port == dst->port &&
@@ -659,19 +671,12 @@ reply_flow(const struct packet *pkt, const struct vip_key *endpoint,
 	struct flow_key key;
 	struct flow_value *flow;
 
-	addr_from_packet(key.client, pkt->daddr, pkt->family);
-	if (preview) {
-		__builtin_memcpy(key.vip, bs->preview, BGXDP_ADDR_LEN);
-		key.vip_port = bs->preview_port;
-	} else {
-		__builtin_memcpy(key.vip, bs->vip, BGXDP_ADDR_LEN);
-		key.vip_port = bs->vip_port;
-	}
-	key.client_port = pkt->dport;
-	key.proto = pkt->proto;
-	key.family = pkt->family;
-	key.pad[0] = 0;
-	key.pad[1] = 0;
+	if (preview)
+		client_flow_key(&key, pkt->daddr, pkt->dport, bs->preview,
+				bs->preview_port, pkt);
+	else
+		client_flow_key(&key, pkt->daddr, pkt->dport, bs->vip,
+				bs->vip_port, pkt);
 	flow = bpf_map_lookup_elem(&flows, &key);
 	if (!flow || flow->backend_port != pkt->sport ||
 	    !addr_equal(flow->backend, endpoint->addr))
