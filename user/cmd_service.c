@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "endpoints.h"
 #include "instance.h"
+#include "flow_table.h"
 #include "vip_filter.h"
 #include "parse.h"
 #include "util.h"

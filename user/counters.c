@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "counters.h"
+#include "flow_table.h"
 #include "parse.h"
 #include "util.h"
 
@@ -20,66 +21,38 @@ static __u64 idle_limit(const struct flow_key *k, const struct flow_value *v)
 	return v->state == FLOW_CLOSING ? FLOW_TCP_CLOSING_NS : FLOW_TCP_IDLE_NS;
 }
 
+struct live_count {
+	__u64 (*live)[BGXDP_COLORS];
+	__u64 now;
+};
+
+static int count_if_live(const struct flow_key *key, const struct flow_value *value, void *ctx)
+{
+	struct live_count *c = ctx;
+
+	/* last_seen after `now`: stamped by another CPU as we read the clock. */
+	if (value->service_id < BGXDP_MAX_SERVICES && value->color < BGXDP_COLORS &&
+	    (value->last_seen_ns + idle_limit(key, value) > c->now || value->last_seen_ns > c->now))
+		c->live[value->service_id][value->color]++;
+	return 0;
+}
+
+static void count_restart(void *ctx)
+{
+	struct live_count *c = ctx;
+
+	memset(c->live, 0, sizeof(__u64) * BGXDP_MAX_SERVICES * BGXDP_COLORS);
+}
+
 /* live[svc][color]: flows that have not idled out */
 void flows_count_live(struct instance *in, __u64 live[BGXDP_MAX_SERVICES][BGXDP_COLORS])
 {
-	int fd = in->map_fd[MAP_FLOWS];
+	struct live_count c = { .live = live };
 	struct timespec ts;
-	__u64 now;
-	const __u32 batch = 4096;
-	struct flow_key *keys = calloc(batch, sizeof(*keys));
-	struct flow_value *vals = calloc(batch, sizeof(*vals));
-	struct flow_key in_b, out_b, cur, next;
-	bool first = true, batch_ok = true;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-	if (!keys || !vals)
-		goto out;
-#define ACCOUNT(k, v) do { \
-		if ((v)->service_id < BGXDP_MAX_SERVICES && (v)->color < BGXDP_COLORS && \
-		    ((v)->last_seen_ns + idle_limit((k), (v)) > now || (v)->last_seen_ns > now)) \
-			live[(v)->service_id][(v)->color]++; \
-	} while (0)
-
-	for (;;) {
-		__u32 cnt = batch;
-		int r;
-		LIBBPF_OPTS(bpf_map_batch_opts, bo);
-
-		r = bpf_map_lookup_batch(fd, first ? NULL : &in_b, &out_b, keys, vals, &cnt, &bo);
-		if (r && errno != ENOENT) {
-			if (first) {
-				batch_ok = false;
-				break;
-			}
-			/* partial failure: fall back (counts restart) */
-			memset(live, 0, sizeof(__u64) * BGXDP_MAX_SERVICES * BGXDP_COLORS);
-			batch_ok = false;
-			break;
-		}
-		for (__u32 i = 0; i < cnt; i++)
-			ACCOUNT(&keys[i], &vals[i]);
-		if (r)
-			break;
-		in_b = out_b;
-		first = false;
-	}
-	if (batch_ok)
-		goto out;
-	if (bpf_map_get_next_key(fd, NULL, &next))
-		goto out;
-	do {
-		struct flow_value v;
-
-		cur = next;
-		if (!bpf_map_lookup_elem(fd, &cur, &v))
-			ACCOUNT(&cur, &v);
-	} while (!bpf_map_get_next_key(fd, &cur, &next));
-#undef ACCOUNT
-out:
-	free(keys);
-	free(vals);
+	c.now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	flows_for_each(in, count_if_live, count_restart, &c);
 }
 
 /* Sum one element of a per-CPU array made of __u64 fields. */

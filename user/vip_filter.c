@@ -53,25 +53,3 @@ int vip_filter_rebuild(struct instance *in)
 		return err_set(errno, "cannot read map services: %s", strerror(errno));
 	return filter_write(in, &filter);
 }
-
-int flows_purge_service(struct instance *in, __u32 id)
-{
-	int fd = in->map_fd[MAP_FLOWS];
-	struct flow_key key, next, *prev = NULL;
-	struct flow_value value;
-	int r = 0;
-
-	/* Deleting the current key would end the walk: delete one behind. */
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		bool doomed = prev && !bpf_map_lookup_elem(fd, prev, &value) &&
-			      value.service_id == id;
-
-		if (doomed && bpf_map_delete_elem(fd, prev) && errno != ENOENT)
-			r = err_set(errno, "cannot update map flows: %s", strerror(errno));
-		key = next;
-		prev = &key;
-	}
-	if (prev && !bpf_map_lookup_elem(fd, prev, &value) && value.service_id == id)
-		bpf_map_delete_elem(fd, prev);
-	return r;
-}

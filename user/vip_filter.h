@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * vip_filter.h - the data plane's summary of the services map (struct
- * vip_filter in bgxdp.h), and the flow-table clean-up a deleted service
- * needs.  The filter must always be a superset of the services map: a VIP
+ * vip_filter in bgxdp.h).  The filter must always be a superset of the services map: a VIP
  * missing from it would see its packets pass untouched.
  */
 #ifndef BGXDP_VIP_FILTER_H
@@ -13,8 +12,5 @@
 int vip_filter_add(struct instance *in, const struct vip_key *key);
 /* Recompute the filter from the services map.  Call after deleting. */
 int vip_filter_rebuild(struct instance *in);
-/* Delete every flow entry of service `id` (after it is unpublished), so a
- * later service in the same slot never inherits them. */
-int flows_purge_service(struct instance *in, __u32 id);
 
 #endif

@@ -26,4 +26,15 @@ assert web["flows"] == {"blue": 5, "green": 5}, web["flows"]
 assert len(status["interfaces"]) == 1, status["interfaces"]
 PY
 log "status --json: share green 100, 2+2 backends up, live flows blue 5 green 5"
+
+# service del takes the service's flow entries with it: a later service in
+# the same slot must not inherit them.
+flow_entries() { bpftool -j map dump pinned "$PIN_DIR/flows" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
+n=$(flow_entries)
+((n == 10)) || fail "flow table holds $n entries before service del, want 10"
+BGX_QUIET=1 bgx service del "$SERVICE" >/dev/null || fail "bgxdp service del"
+n=$(flow_entries)
+((n == 0)) || fail "flow table holds $n entries after service del, want 0"
+curl_vip >/dev/null 2>&1 && fail "the VIP still answers after service del"
+log "service del: 10 flow entries -> 0, the VIP no longer answers"
 log "PASS"
