@@ -128,6 +128,77 @@ static void choice(const struct flow_key *k, uint64_t word, uint32_t *color,
 				  bgxdp_pick_ring_slot(k, word));
 }
 
+/* One packet of a fresh client sent while words are being published: the
+ * window of words that may have been live, and what the packet got. */
+struct probe {
+	uint64_t lo, hi;                /* word_log[lo..hi] */
+	uint32_t got_color, got_slot;   /* 99: no known backend */
+	struct flow_key key;
+};
+
+typedef void (*choice_fn)(const struct flow_key *k, uint64_t word, uint32_t *color,
+			  uint32_t *slot);
+
+/* Packet number n: a fresh client per packet, 10.64.0.0/10 x 256 ports. */
+static void send_probe(int xdp_fd, uint64_t n, struct probe *p)
+{
+	struct frame_spec s = { .family = 4, .proto = IPPROTO_TCP,
+				.tcp_flags = 0x02, .payload_len = 0 };
+	uint8_t in[FRAME_MAX], out[FRAME_MAX];
+	size_t len, out_len;
+	uint32_t ret;
+
+	set_ipv4(s.src, 10, 64 | (n >> 24 & 63), n >> 16 & 0xff, n >> 8 & 0xff);
+	s.sport = (uint16_t)(20000 + (n & 0xff));
+	test_vip_addr(4, s.dst);
+	s.dport = TEST_VIP_PORT;
+	len = build_frame(&s, in);
+
+	p->lo = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
+	assert_int_equal(run_prog(xdp_fd, in, len, out, &out_len, &ret), 0);
+	p->hi = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
+	/* the word after `hi` may already be in the map */
+	if (p->hi + 1 < MAX_WORDS && __atomic_load_n(&word_log[p->hi + 1], __ATOMIC_ACQUIRE))
+		p->hi++;
+
+	p->got_color = p->got_slot = 99;
+	for (uint32_t c = 0; c < BGXDP_COLORS; c++)
+		for (uint32_t sl = 0; sl < TEST_BACKENDS; sl++) {
+			struct backend b;
+
+			test_backend(4, c, sl, &b);
+			if (!memcmp(out + 14 + 16, b.addr, 4) && !memcmp(out + 34 + 2, &b.port, 2)) {
+				p->got_color = c;
+				p->got_slot = sl;
+			}
+		}
+	assert_true(frame_checksums_ok(out, out_len));
+
+	memset(&p->key, 0, sizeof(p->key));
+	memcpy(p->key.client, s.src, 16);
+	memcpy(p->key.vip, s.dst, 16);
+	p->key.client_port = htons(s.sport);
+	p->key.vip_port = htons(s.dport);
+	p->key.proto = IPPROTO_TCP;
+	p->key.family = BGXDP_FAMILY_IPV4;
+}
+
+/* Does some whole word of the probe's window give what the packet got? */
+static bool probe_consistent(const struct probe *p, choice_fn choice)
+{
+	for (uint64_t i = p->lo; i <= p->hi; i++) {
+		uint64_t w = __atomic_load_n(&word_log[i], __ATOMIC_ACQUIRE);
+		uint32_t c, sl;
+
+		if (!w)
+			continue;
+		choice(&p->key, w, &c, &sl);
+		if (c == p->got_color && sl == p->got_slot)
+			return true;
+	}
+	return false;
+}
+
 static void test_atomic_publish(void **state)
 {
 	uint64_t packets = 0, discriminating = 0, bad = 0, max_window = 0;
@@ -144,54 +215,12 @@ static void test_atomic_publish(void **state)
 
 	end = now_ns() + RUN_SECONDS * 1000000000ull;
 	while (now_ns() < end) {
-		struct frame_spec s = { .family = 4, .proto = IPPROTO_TCP,
-					.tcp_flags = 0x02, .payload_len = 0 };
-		uint8_t in[FRAME_MAX], out[FRAME_MAX];
-		uint64_t lo, hi, n = packets;
-		struct flow_key k;
-		size_t len, out_len;
-		uint32_t ret, got_color = 99, got_slot = 99;
-		bool ok = false;
+		struct probe p;
+		uint64_t lo, hi;
 
-		/* a fresh client per packet: 10.64.0.0/10 x 40000 ports */
-		set_ipv4(s.src, 10, 64 | (n >> 24 & 63), n >> 16 & 0xff,
-			 n >> 8 & 0xff);
-		s.sport = (uint16_t)(20000 + (n & 0xff));
-		test_vip_addr(4, s.dst);
-		s.dport = TEST_VIP_PORT;
-		len = build_frame(&s, in);
-
-		lo = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
-		assert_int_equal(run_prog(xdp_fd, in, len, out, &out_len, &ret), 0);
-		hi = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
-		/* the word after `hi` may already be in the map */
-		if (hi + 1 < MAX_WORDS &&
-		    __atomic_load_n(&word_log[hi + 1], __ATOMIC_ACQUIRE))
-			hi++;
-		packets++;
-
-		/* which backend did it get? */
-		for (uint32_t c = 0; c < BGXDP_COLORS; c++)
-			for (uint32_t sl = 0; sl < TEST_BACKENDS; sl++) {
-				struct backend b;
-
-				test_backend(4, c, sl, &b);
-				if (!memcmp(out + 14 + 16, b.addr, 4) &&
-				    !memcmp(out + 34 + 2, &b.port, 2)) {
-					got_color = c;
-					got_slot = sl;
-				}
-			}
-		assert_true(frame_checksums_ok(out, out_len));
-
-		memset(&k, 0, sizeof(k));
-		memcpy(k.client, s.src, 16);
-		memcpy(k.vip, s.dst, 16);
-		k.client_port = htons(s.sport);
-		k.vip_port = htons(s.dport);
-		k.proto = IPPROTO_TCP;
-		k.family = BGXDP_FAMILY_IPV4;
-
+		send_probe(xdp_fd, packets++, &p);
+		lo = p.lo;
+		hi = p.hi;
 		if (hi - lo > max_window)
 			max_window = hi - lo;
 		if (hi - lo <= 1)
@@ -206,25 +235,18 @@ static void test_atomic_publish(void **state)
 			uint64_t mix = (a & ~bufs) | (b & bufs);
 			uint32_t ca, sa, cb, sb, cm, sm;
 
-			choice(&k, a, &ca, &sa);
-			choice(&k, b, &cb, &sb);
-			choice(&k, mix, &cm, &sm);
+			choice(&p.key, a, &ca, &sa);
+			choice(&p.key, b, &cb, &sb);
+			choice(&p.key, mix, &cm, &sm);
 			if ((cm != ca || sm != sa) && (cm != cb || sm != sb))
 				discriminating++;
 		}
-		for (uint64_t i = lo; i <= hi && !ok; i++) {
-			uint32_t c, sl;
-
-			choice(&k, __atomic_load_n(&word_log[i], __ATOMIC_ACQUIRE),
-			       &c, &sl);
-			ok = c == got_color && sl == got_slot;
-		}
-		if (!ok) {
+		if (!probe_consistent(&p, choice)) {
 			if (bad < 5)
 				print_message("packet %llu: got color %u slot %u, "
 					      "no word in [%llu..%llu] picks it\n",
-					      (unsigned long long)packets, got_color,
-					      got_slot, (unsigned long long)lo,
+					      (unsigned long long)packets, p.got_color,
+					      p.got_slot, (unsigned long long)lo,
 					      (unsigned long long)hi);
 			bad++;
 		}
@@ -341,59 +363,16 @@ static void run_writers(unsigned int writers)
 
 	end = now_ns() + RUN_SECONDS * 1000000000ull;
 	while (now_ns() < end) {
-		struct frame_spec s = { .family = 4, .proto = IPPROTO_TCP,
-					.tcp_flags = 0x02, .payload_len = 0 };
-		uint8_t in[FRAME_MAX], out[FRAME_MAX];
-		uint64_t lo, hi, n = packets;
-		struct flow_key k;
-		size_t len, out_len;
-		uint32_t ret, got_color = 99, got_slot = 99;
-		bool ok = false;
+		struct probe p;
 
-		set_ipv4(s.src, 10, 64 | (n >> 24 & 63), n >> 16 & 0xff, n >> 8 & 0xff);
-		s.sport = (uint16_t)(20000 + (n & 0xff));
-		test_vip_addr(4, s.dst);
-		s.dport = TEST_VIP_PORT;
-		len = build_frame(&s, in);
-
-		lo = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
-		assert_int_equal(run_prog(xdp_fd, in, len, out, &out_len, &ret), 0);
-		hi = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
-		if (hi + 1 < MAX_WORDS && __atomic_load_n(&word_log[hi + 1], __ATOMIC_ACQUIRE))
-			hi++;
-		packets++;
-		for (uint32_t c = 0; c < BGXDP_COLORS; c++)
-			for (uint32_t sl = 0; sl < TEST_BACKENDS; sl++) {
-				struct backend b;
-
-				test_backend(4, c, sl, &b);
-				if (!memcmp(out + 14 + 16, b.addr, 4) && !memcmp(out + 34 + 2, &b.port, 2)) {
-					got_color = c;
-					got_slot = sl;
-				}
-			}
-		memset(&k, 0, sizeof(k));
-		memcpy(k.client, s.src, 16);
-		memcpy(k.vip, s.dst, 16);
-		k.client_port = htons(s.sport);
-		k.vip_port = htons(s.dport);
-		k.proto = IPPROTO_TCP;
-		k.family = BGXDP_FAMILY_IPV4;
-		for (uint64_t i = lo; i <= hi && !ok; i++) {
-			uint64_t w = __atomic_load_n(&word_log[i], __ATOMIC_ACQUIRE);
-			uint32_t c, sl;
-
-			if (!w)
-				continue;
-			gen_choice(&k, w, &c, &sl);
-			ok = c == got_color && sl == got_slot;
-		}
-		if (!ok) {
+		send_probe(xdp_fd, packets++, &p);
+		if (!probe_consistent(&p, gen_choice)) {
 			if (bad < 5)
 				print_message("%u writers, packet %llu: got color %u slot %u, no word "
 					      "of generations %llu..%llu with its ring picks it\n",
-					      writers, (unsigned long long)packets, got_color, got_slot,
-					      (unsigned long long)lo, (unsigned long long)hi);
+					      writers, (unsigned long long)packets, p.got_color,
+					      p.got_slot, (unsigned long long)p.lo,
+					      (unsigned long long)p.hi);
 			bad++;
 		}
 	}
