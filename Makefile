@@ -1,41 +1,51 @@
 # bgxdp - make builds, make test tests.
 #
 # Everything generated goes to build/: the BPF object, its skeleton, the
-# bgxdp binary, and the test binaries (built with ASan + UBSan).
+# control-plane library (libbgxdp.a, from user/lib/), the bgxdp binary (the
+# CLI front end user/cli/ and the agent user/agent/ over that library), and
+# the test binaries (built with ASan + UBSan).
 
 CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 ARCH     := $(shell uname -m)
+# libbpf's bpf_tracing.h names architectures the kernel's way.
+BPF_ARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(patsubst ppc64le,powerpc,$(patsubst s390x,s390,$(ARCH)))))
 BUILD    ?= build
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 COMMON_CFLAGS := -std=gnu11 -g -Wall -Wextra -Werror -Wno-missing-field-initializers \
-                 -Iinclude -Iuser -I$(BUILD) -DBGXDP_VERSION='"$(VERSION)"'
+                 -Iinclude -Iuser/lib -Iuser/cli -Iuser/agent -I$(BUILD) -DBGXDP_VERSION='"$(VERSION)"'
 CFLAGS   ?= -O2
 SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDLIBS   := -lbpf -lelf -lz -lmicrohttpd -lpthread
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf \
-              -I/usr/include/$(ARCH)-linux-gnu -D__TARGET_ARCH_$(ARCH)
+              -I/usr/include/$(ARCH)-linux-gnu -D__TARGET_ARCH_$(BPF_ARCH)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELETONS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 SHARED_HDRS := $(wildcard include/*.h)
 BPF_HDRS   := $(wildcard bpf/*.h) $(SHARED_HDRS)
-USER_HDRS  := $(wildcard user/*.h) $(SHARED_HDRS)
-CORE_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
-CORE_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
+USER_HDRS  := $(wildcard user/*/*.h) $(SHARED_HDRS)
+LIB_SRCS   := $(wildcard user/lib/*.c)
+FRONT_SRCS := $(filter-out user/cli/main.c,$(wildcard user/cli/*.c user/agent/*.c))
+# Everything but main(): what the unit tests and fuzz harnesses link.
+CORE_SRCS  := $(LIB_SRCS) $(FRONT_SRCS)
+LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+FRONT_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(FRONT_SRCS))
 SAN_OBJS   := $(patsubst user/%.c,$(BUILD)/san/%.o,$(CORE_SRCS))
+LIB_SAN_OBJS := $(patsubst user/%.c,$(BUILD)/san/%.o,$(LIB_SRCS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 KERNEL_TESTS := $(patsubst tests/kernel/%.c,$(BUILD)/tests/%,$(wildcard tests/kernel/test_*.c))
 TEST_HELPERS := $(wildcard tests/kernel/helpers_*.c)
 
 .SECONDARY:
+.DELETE_ON_ERROR:
 .PHONY: all test check unit kernel-test e2e tests clean install
 all: $(BUILD)/bgxdp
 
-$(BUILD) $(BUILD)/obj $(BUILD)/san $(BUILD)/tests:
+$(BUILD) $(BUILD)/tests:
 	mkdir -p $@
 
 # --- data plane ------------------------------------------------------------
@@ -46,17 +56,26 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
 
 # --- control plane ---------------------------------------------------------
-$(BUILD)/obj/%.o: user/%.c $(USER_HDRS) $(SKELETONS) | $(BUILD)/obj
+$(BUILD)/obj/%.o: user/%.c $(USER_HDRS) $(SKELETONS)
+	@mkdir -p $(@D)
 	$(CC) $(COMMON_CFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/san/%.o: user/%.c $(USER_HDRS) $(SKELETONS) | $(BUILD)/san
+$(BUILD)/san/%.o: user/%.c $(USER_HDRS) $(SKELETONS)
+	@mkdir -p $(@D)
 	$(CC) $(COMMON_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
-$(BUILD)/bgxdp: $(BUILD)/obj/main.o $(CORE_OBJS)
+# The control plane: every map write of every front end, test and bench.
+$(BUILD)/libbgxdp.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libbgxdp-san.a: $(LIB_SAN_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bgxdp: $(BUILD)/obj/cli/main.o $(FRONT_OBJS) $(BUILD)/libbgxdp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # A sanitized bgxdp, used by the CLI tests.
-$(BUILD)/bgxdp-san: $(BUILD)/san/main.o $(SAN_OBJS)
+$(BUILD)/bgxdp-san: $(BUILD)/san/cli/main.o $(SAN_OBJS)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
 # --- tests -----------------------------------------------------------------

@@ -11,8 +11,8 @@
  * the rewrite touches, their offsets (for the tc checksum helpers) and the
  * fields the lookups need.
  */
-#ifndef BGXDP_PARSE_H
-#define BGXDP_PARSE_H
+#ifndef BGXDP_BPF_PARSE_H
+#define BGXDP_BPF_PARSE_H
 
 #include <stdbool.h>
 #include <linux/bpf.h>
@@ -253,4 +253,4 @@ static __always_inline int parse_packet(void *data, void *data_end,
 	return parse_l4(data_end, pkt);
 }
 
-#endif /* BGXDP_PARSE_H */
+#endif /* BGXDP_BPF_PARSE_H */

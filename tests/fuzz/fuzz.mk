@@ -40,6 +40,7 @@ $(FUZZ_DIR)/fuzz_dp: $(FUZZ_DP_SRCS) $(FUZZ_DP_HDRS) $(SKELETONS) $(SHARED_HDRS)
 	$(CC) $(COMMON_CFLAGS) -Itests/fuzz $(SAN_FLAGS) -o $@ $(FUZZ_DP_SRCS) $(LDLIBS)
 
 $(FUZZ_DIR)/obj/%.o: user/%.c $(USER_HDRS) $(SKELETONS) | $(FUZZ_DIR)/obj
+	@mkdir -p $(@D)
 	$(CLANG) $(COMMON_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_OBJS) $(USER_HDRS) | $(FUZZ_DIR)

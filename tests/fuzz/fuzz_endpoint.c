@@ -9,7 +9,7 @@
  */
 #include <errno.h>
 #include <arpa/inet.h>
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 #include "fuzz_util.h"
 

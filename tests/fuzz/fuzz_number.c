@@ -8,7 +8,7 @@
  * Input: byte 0 selects the parser and range, the rest is the string.
  */
 #include <errno.h>
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 #include "fuzz_util.h"
 

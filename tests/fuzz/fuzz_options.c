@@ -14,7 +14,7 @@
 #include <errno.h>
 #include "commands.h"
 #include "options.h"
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 #include "fuzz_util.h"
 

@@ -7,7 +7,7 @@
  * result parses back to the same basis points.
  */
 #include <errno.h>
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 #include "fuzz_util.h"
 

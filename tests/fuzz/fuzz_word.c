@@ -8,7 +8,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 #include "fuzz_util.h"
 

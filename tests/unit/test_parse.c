@@ -8,7 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <cmocka.h>
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 
 static void expect_refused(int r, const char *what)

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "options.h"
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 
 const struct opt_def global_opts[] = {

@@ -11,7 +11,7 @@
 #include <bpf/libbpf.h>
 #include "counters.h"
 #include "flow_table.h"
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 
 static __u64 idle_limit(const struct flow_key *k, const struct flow_value *v)

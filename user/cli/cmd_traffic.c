@@ -6,7 +6,7 @@
 #include <time.h>
 #include "commands.h"
 #include "instance.h"
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 
 static const struct opt_def svc_opts[] = {

@@ -4,7 +4,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 
 #define EP_HELP "expected IPV4:PORT or [IPV6]:PORT, e.g. 10.0.0.1:80 or [2001:db8::1]:80"

@@ -9,7 +9,7 @@
 #include "commands.h"
 #include "endpoints.h"
 #include "instance.h"
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 
 enum backend_op { OP_ADD, OP_DEL, OP_DRAIN, OP_UP, OP_DOWN };

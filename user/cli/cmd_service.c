@@ -12,7 +12,7 @@
 #include "instance.h"
 #include "flow_table.h"
 #include "vip_filter.h"
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 
 static const char *const proto_choices[] = { "tcp", "udp", NULL };

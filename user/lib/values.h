@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * parse.h - command-line values: addresses, ports, colors, percentages,
+ * values.h - command-line values: addresses, ports, colors, percentages,
  * names.  Every parser is strict (whole string, no sign/space/garbage),
  * returns 0 or -EINVAL/-ERANGE, and on error records a usage message
  * (err_usage: the command exits 2) naming `label` (the argument, e.g.
  * "--vip"), the value (long ones shortened) and what is accepted.
  */
-#ifndef BGXDP_PARSE_H
-#define BGXDP_PARSE_H
+#ifndef BGXDP_VALUES_H
+#define BGXDP_VALUES_H
 
 #include <stdbool.h>
 #include <stddef.h>

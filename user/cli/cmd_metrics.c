@@ -12,7 +12,7 @@
 #include "http_server.h"
 #include "instance.h"
 #include "metrics.h"
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9477"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "metrics.h"
-#include "parse.h"
+#include "values.h"
 
 static const char *const pass_reason_names[PASS_REASONS] = {
 	[PASS_NOT_IP]      = "not_ip",

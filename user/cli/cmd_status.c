@@ -13,7 +13,7 @@
 #include "commands.h"
 #include "instance.h"
 #include "counters.h"
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 
 static const struct opt_def status_opts[] = {

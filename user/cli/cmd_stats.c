@@ -11,7 +11,7 @@
 #include "counters.h"
 #include "instance.h"
 #include "metrics.h"
-#include "parse.h"
+#include "values.h"
 #include "util.h"
 
 static volatile sig_atomic_t stop_watching;
