@@ -6,23 +6,26 @@
 #include <string.h>
 #include "values.h"
 #include "util.h"
+#include "bgx_err.h"
 
 #define EP_HELP "expected IPV4:PORT or [IPV6]:PORT, e.g. 10.0.0.1:80 or [2001:db8::1]:80"
 
 /* A value as quoted in a message: a 5000-character argument would push the
  * reason out of the message, so long ones show their start and length. */
-static const char *shown(const char *s)
+#define SHOWN_LEN 96
+
+static const char *shown_in(const char *s, char *b)
 {
-	static char buf[2][96];
-	static int next;
-	char *b = buf[next ^= 1];
 	size_t n = s ? strlen(s) : 0;
 
 	if (n <= 48)
 		return s ? s : "";
-	snprintf(b, sizeof(buf[0]), "%.40s...(%zu characters)", s, n);
+	snprintf(b, SHOWN_LEN, "%.40s...(%zu characters)", s, n);
 	return b;
 }
+
+/* shown(s): s as quoted in a message, in a buffer of the calling frame. */
+#define shown(s) shown_in((s), (char[SHOWN_LEN]){ 0 })
 
 static bool all_digits(const char *s, size_t n)
 {
@@ -34,40 +37,40 @@ static bool all_digits(const char *s, size_t n)
 	return true;
 }
 
-int parse_uint(const char *s, const char *label, unsigned long long min,
-	       unsigned long long max, unsigned long long *out)
+int bgx_parse_uint(const char *s, const char *label, unsigned long long min,
+	       unsigned long long max, unsigned long long *out, struct bgx_err *e)
 {
 	unsigned long long v = 0;
 	size_t n = s ? strlen(s) : 0;
 
 	if (!all_digits(s, n) || n > 19)
-		return err_usage(EINVAL, "%s '%s': not a number (expected an integer %llu..%llu)",
+		return bgx_fail_usage(e, EINVAL, "%s '%s': not a number (expected an integer %llu..%llu)",
 			       label, shown(s), min, max);
 	for (size_t i = 0; i < n; i++)
 		v = v * 10 + (unsigned)(s[i] - '0');
 	if (v < min || v > max)
-		return err_usage(ERANGE, "%s '%s': out of range (expected %llu..%llu)",
+		return bgx_fail_usage(e, ERANGE, "%s '%s': out of range (expected %llu..%llu)",
 			       label, shown(s), min, max);
 	*out = v;
 	return 0;
 }
 
-int parse_port(const char *s, const char *label, __u16 *port)
+int bgx_parse_port(const char *s, const char *label, __u16 *port, struct bgx_err *e)
 {
 	unsigned long long v;
 	size_t n = s ? strlen(s) : 0;
 
 	if (!all_digits(s, n) || n > 5)
-		return err_usage(EINVAL, "%s: bad port '%s' (expected 1..65535)",
+		return bgx_fail_usage(e, EINVAL, "%s: bad port '%s' (expected 1..65535)",
 			       label, shown(s));
-	parse_uint(s, label, 0, 99999, &v);
+	bgx_parse_uint(s, label, 0, 99999, &v, e);
 	if (v < 1 || v > 65535)
-		return err_usage(ERANGE, "%s: bad port '%s' (expected 1..65535)", label, shown(s));
+		return bgx_fail_usage(e, ERANGE, "%s: bad port '%s' (expected 1..65535)", label, shown(s));
 	*port = (__u16)v;
 	return 0;
 }
 
-int parse_endpoint(const char *s, const char *label, struct endpoint *ep)
+int bgx_parse_endpoint(const char *s, const char *label, struct endpoint *ep, struct bgx_err *e)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *port, *colon;
@@ -75,40 +78,40 @@ int parse_endpoint(const char *s, const char *label, struct endpoint *ep)
 
 	memset(ep, 0, sizeof(*ep));
 	if (!s || !*s)
-		return err_usage(EINVAL, "%s: empty address (" EP_HELP ")", label);
+		return bgx_fail_usage(e, EINVAL, "%s: empty address (" EP_HELP ")", label);
 	if (s[0] == '[') {
 		const char *close = strchr(s, ']');
 
 		if (!close)
-			return err_usage(EINVAL, "%s '%s': missing ']' (" EP_HELP ")", label, shown(s));
+			return bgx_fail_usage(e, EINVAL, "%s '%s': missing ']' (" EP_HELP ")", label, shown(s));
 		if (close[1] != ':')
-			return err_usage(EINVAL, "%s '%s': missing port after ']' (" EP_HELP ")",
+			return bgx_fail_usage(e, EINVAL, "%s '%s': missing port after ']' (" EP_HELP ")",
 				       label, shown(s));
 		hlen = (size_t)(close - s - 1);
 		if (hlen == 0 || hlen >= sizeof(host))
-			return err_usage(EINVAL, "%s '%s': bad IPv6 address (" EP_HELP ")", label, shown(s));
+			return bgx_fail_usage(e, EINVAL, "%s '%s': bad IPv6 address (" EP_HELP ")", label, shown(s));
 		memcpy(host, s + 1, hlen);
 		host[hlen] = 0;
 		port = close + 2;
 		if (inet_pton(AF_INET6, host, ep->addr) != 1)
-			return err_usage(EINVAL, "%s '%s': bad IPv6 address '%s' (" EP_HELP ")",
+			return bgx_fail_usage(e, EINVAL, "%s '%s': bad IPv6 address '%s' (" EP_HELP ")",
 				       label, shown(s), host);
 		ep->family = BGXDP_FAMILY_IPV6;
 	} else {
 		colon = strrchr(s, ':');
 		if (!colon)
-			return err_usage(EINVAL, "%s '%s': missing port (" EP_HELP ")", label, shown(s));
+			return bgx_fail_usage(e, EINVAL, "%s '%s': missing port (" EP_HELP ")", label, shown(s));
 		if (strchr(s, ':') != colon)
-			return err_usage(EINVAL, "%s '%s': IPv6 addresses must be bracketed (" EP_HELP ")",
+			return bgx_fail_usage(e, EINVAL, "%s '%s': IPv6 addresses must be bracketed (" EP_HELP ")",
 				       label, shown(s));
 		hlen = (size_t)(colon - s);
 		if (hlen == 0 || hlen >= sizeof(host))
-			return err_usage(EINVAL, "%s '%s': bad IPv4 address (" EP_HELP ")", label, shown(s));
+			return bgx_fail_usage(e, EINVAL, "%s '%s': bad IPv4 address (" EP_HELP ")", label, shown(s));
 		memcpy(host, s, hlen);
 		host[hlen] = 0;
 		port = colon + 1;
 		if (inet_pton(AF_INET, host, ep->addr) != 1)
-			return err_usage(EINVAL, "%s '%s': bad IPv4 address '%s' (" EP_HELP ")",
+			return bgx_fail_usage(e, EINVAL, "%s '%s': bad IPv4 address '%s' (" EP_HELP ")",
 				       label, shown(s), host);
 		ep->family = BGXDP_FAMILY_IPV4;
 	}
@@ -116,11 +119,11 @@ int parse_endpoint(const char *s, const char *label, struct endpoint *ep)
 		char plabel[128];
 
 		snprintf(plabel, sizeof(plabel), "%s '%s'", label, shown(s));
-		return parse_port(port, plabel, &ep->port);
+		return bgx_parse_port(port, plabel, &ep->port, e);
 	}
 }
 
-int parse_color(const char *s, const char *label, __u32 *color)
+int bgx_parse_color(const char *s, const char *label, __u32 *color, struct bgx_err *e)
 {
 	if (s && !strcmp(s, "blue")) {
 		*color = BGXDP_BLUE;
@@ -130,10 +133,10 @@ int parse_color(const char *s, const char *label, __u32 *color)
 		*color = BGXDP_GREEN;
 		return 0;
 	}
-	return err_usage(EINVAL, "%s: bad color '%s' (expected blue or green)", label, shown(s));
+	return bgx_fail_usage(e, EINVAL, "%s: bad color '%s' (expected blue or green)", label, shown(s));
 }
 
-int parse_percent_bp(const char *s, const char *label, __u32 *bp)
+int bgx_parse_percent_bp(const char *s, const char *label, __u32 *bp, struct bgx_err *e)
 {
 	const char *dot;
 	size_t ilen, flen;
@@ -159,20 +162,20 @@ int parse_percent_bp(const char *s, const char *label, __u32 *bp)
 		v += f;
 	}
 	if (v > BGXDP_SHARE_SCALE)
-		return err_usage(ERANGE, "%s '%s': out of range (expected 0..100)", label, shown(s));
+		return bgx_fail_usage(e, ERANGE, "%s '%s': out of range (expected 0..100)", label, shown(s));
 	*bp = (__u32)v;
 	return 0;
 bad:
-	return err_usage(EINVAL, "%s '%s': not a percentage (expected 0..100 with at most two decimals, e.g. 10 or 12.5)",
+	return bgx_fail_usage(e, EINVAL, "%s '%s': not a percentage (expected 0..100 with at most two decimals, e.g. 10 or 12.5)",
 		       label, shown(s));
 }
 
-int parse_name(const char *s, const char *label)
+int bgx_parse_name(const char *s, const char *label, struct bgx_err *e)
 {
 	size_t n = s ? strlen(s) : 0;
 
 	if (n < 1 || n > BGXDP_NAME_LEN - 1)
-		return err_usage(EINVAL, "%s '%s': must be 1..%d characters of [A-Za-z0-9_.-]",
+		return bgx_fail_usage(e, EINVAL, "%s '%s': must be 1..%d characters of [A-Za-z0-9_.-]",
 			       label, shown(s), BGXDP_NAME_LEN - 1);
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -186,14 +189,14 @@ int parse_name(const char *s, const char *label)
 				snprintf(bad, sizeof(bad), "'%c'", c);
 			else
 				snprintf(bad, sizeof(bad), "0x%02x", (unsigned char)c);
-			return err_usage(EINVAL, "%s '%s': bad character %s (allowed: A-Z a-z 0-9 _ . -)",
+			return bgx_fail_usage(e, EINVAL, "%s '%s': bad character %s (allowed: A-Z a-z 0-9 _ . -)",
 					 label, shown(s), bad);
 		}
 	}
 	return 0;
 }
 
-int parse_proto(const char *s, const char *label, __u8 *proto)
+int bgx_parse_proto(const char *s, const char *label, __u8 *proto, struct bgx_err *e)
 {
 	if (s && !strcmp(s, "tcp")) {
 		*proto = IPPROTO_TCP;
@@ -203,7 +206,7 @@ int parse_proto(const char *s, const char *label, __u8 *proto)
 		*proto = IPPROTO_UDP;
 		return 0;
 	}
-	return err_usage(EINVAL, "%s: bad protocol '%s' (expected tcp or udp)", label, shown(s));
+	return bgx_fail_usage(e, EINVAL, "%s: bad protocol '%s' (expected tcp or udp)", label, shown(s));
 }
 
 const char *color_name(__u32 color)
@@ -251,4 +254,111 @@ void endpoint_to_vip_key(const struct endpoint *ep, __u8 proto, struct vip_key *
 void format_percent_bp(__u32 bp, char *buf, size_t len)
 {
 	snprintf(buf, len, "%u.%02u", bp / 100, bp % 100);
+}
+
+/* "250ms", "2s", "1.5s", "1m", "1h": a decimal number (at most 3 decimals)
+ * and a unit, whole string, in [min_ms, max_ms]. */
+int bgx_parse_duration_ms(const char *s, const char *label, __u64 min_ms, __u64 max_ms,
+			  __u64 *out, struct bgx_err *e)
+{
+	static const struct { const char *unit; __u64 ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	size_t n = s ? strlen(s) : 0, ilen = 0, flen = 0;
+	__u64 whole = 0, frac = 0, scale = 1, ms;
+	const char *p = s, *unit;
+
+	while (ilen < n && s[ilen] >= '0' && s[ilen] <= '9')
+		ilen++;
+	p = s + ilen;
+	if (ilen && *p == '.') {
+		p++;
+		while (p[flen] >= '0' && p[flen] <= '9')
+			flen++;
+		if (!flen)
+			goto bad;
+	}
+	unit = p + flen;
+	if (!ilen || ilen > 9 || flen > 3)
+		goto bad;
+	for (size_t i = 0; i < ilen; i++)
+		whole = whole * 10 + (unsigned)(s[i] - '0');
+	for (size_t i = 0; i < flen; i++) {
+		frac = frac * 10 + (unsigned)(p[i] - '0');
+		scale *= 10;
+	}
+	for (size_t u = 0; u < ARRAY_SIZE(units); u++) {
+		if (strcmp(unit, units[u].unit))
+			continue;
+		ms = whole * units[u].ms + frac * units[u].ms / scale;
+		if (frac * units[u].ms % scale)
+			return bgx_fail_usage(e, EINVAL, "%s '%s': finer than a millisecond",
+					      label, shown(s));
+		if (ms < min_ms || ms > max_ms)
+			return bgx_fail_usage(e, ERANGE, "%s '%s': out of range (expected %llums..%llums)",
+					      label, shown(s), (unsigned long long)min_ms,
+					      (unsigned long long)max_ms);
+		*out = ms;
+		return 0;
+	}
+bad:
+	return bgx_fail_usage(e, EINVAL, "%s '%s': not a duration (expected a number and a unit: ms, s, m or h, e.g. 250ms, 2s, 1.5m)",
+			      label, shown(s));
+}
+
+/* ---- until every caller passes its own struct bgx_err ---------------- */
+
+static int legacy(int r, const struct bgx_err *e)
+{
+	return r ? err_usage(r, "%s", e->msg) : 0;
+}
+
+int parse_uint(const char *s, const char *label, unsigned long long min,
+	       unsigned long long max, unsigned long long *out)
+{
+	struct bgx_err e = { 0 };
+
+	return legacy(bgx_parse_uint(s, label, min, max, out, &e), &e);
+}
+
+int parse_port(const char *s, const char *label, __u16 *port)
+{
+	struct bgx_err e = { 0 };
+
+	return legacy(bgx_parse_port(s, label, port, &e), &e);
+}
+
+int parse_endpoint(const char *s, const char *label, struct endpoint *ep)
+{
+	struct bgx_err e = { 0 };
+
+	return legacy(bgx_parse_endpoint(s, label, ep, &e), &e);
+}
+
+int parse_color(const char *s, const char *label, __u32 *color)
+{
+	struct bgx_err e = { 0 };
+
+	return legacy(bgx_parse_color(s, label, color, &e), &e);
+}
+
+int parse_percent_bp(const char *s, const char *label, __u32 *bp)
+{
+	struct bgx_err e = { 0 };
+
+	return legacy(bgx_parse_percent_bp(s, label, bp, &e), &e);
+}
+
+int parse_name(const char *s, const char *label)
+{
+	struct bgx_err e = { 0 };
+
+	return legacy(bgx_parse_name(s, label, &e), &e);
+}
+
+int parse_proto(const char *s, const char *label, __u8 *proto)
+{
+	struct bgx_err e = { 0 };
+
+	return legacy(bgx_parse_proto(s, label, proto, &e), &e);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "bgxdp.h"
+#include "bgx_err.h"
 
 struct endpoint {
 	__u8  addr[BGXDP_ADDR_LEN];    /* IPv4 in bytes 0..3, rest zero */
@@ -34,6 +35,19 @@ int parse_uint(const char *s, const char *label, unsigned long long min,
 	       unsigned long long max, unsigned long long *out);
 /* "tcp" / "udp" -> IPPROTO_* */
 int parse_proto(const char *s, const char *label, __u8 *proto);
+
+/* The same parsers with a caller-owned error (usage errors). */
+int bgx_parse_endpoint(const char *s, const char *label, struct endpoint *ep, struct bgx_err *e);
+int bgx_parse_port(const char *s, const char *label, __u16 *port, struct bgx_err *e);
+int bgx_parse_color(const char *s, const char *label, __u32 *color, struct bgx_err *e);
+int bgx_parse_percent_bp(const char *s, const char *label, __u32 *bp, struct bgx_err *e);
+int bgx_parse_name(const char *s, const char *label, struct bgx_err *e);
+int bgx_parse_uint(const char *s, const char *label, unsigned long long min,
+		   unsigned long long max, unsigned long long *out, struct bgx_err *e);
+int bgx_parse_proto(const char *s, const char *label, __u8 *proto, struct bgx_err *e);
+/* "250ms", "2s", "1.5s", "1m", "1h" -> milliseconds in [min_ms, max_ms]. */
+int bgx_parse_duration_ms(const char *s, const char *label, __u64 min_ms, __u64 max_ms,
+			  __u64 *out, struct bgx_err *e);
 
 const char *color_name(__u32 color);
 const char *proto_name(__u8 proto);
