@@ -5,10 +5,11 @@
 # hostile.sh  - every command with bad arguments, ASan+UBSan build
 # security.sh - pin modes, pin dir trust, unprivileged callers, serve, packets
 # valgrind.sh - the main commands under valgrind memcheck, normal build
+# transcript.sh - every command's output against tests/cli/transcript.expected
 # Each suite runs even if one before it failed; the target fails if any did.
 .PHONY: cli-test
 cli-test: $(BUILD)/bgxdp $(BUILD)/bgxdp-san
-	@rc=0; for s in hostile security valgrind; do \
+	@rc=0; for s in hostile security valgrind transcript; do \
 		echo "== tests/cli/$$s.sh"; \
-		BGXDP=$(BUILD)/bgxdp-san BGXDP_PLAIN=$(BUILD)/bgxdp tests/cli/$$s.sh || rc=1; \
+		BGXDP=$(BUILD)/bgxdp-san BGXDP_PLAIN=$(BUILD)/bgxdp tests/cli/$$s.sh $$( [ $$s = transcript ] && echo --check) || rc=1; \
 	done; exit $$rc
