@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* maps.h - every map of the data plane; names are the pin file names. */
+/* maps.h - every map of the data plane; names are the pin file names and
+ * are listed in include/bgxdp_maps.h (checked at the end of this file). */
 #ifndef BGXDP_MAPS_H
 #define BGXDP_MAPS_H
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "bgxdp.h"
+#include "bgxdp_maps.h"
 
 /* VIP (and preview address) -> service. */
 struct {
@@ -114,5 +116,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct svc_meta);
 } svc_meta SEC(".maps");
+
+/* Every map of BGXDP_MAP_LIST must be defined above: a listed name that is
+ * not fails the build here.  Never called. */
+#define BGXDP_MAP_DEFINED(name) (void)&name;
+static __always_inline void bgxdp_listed_maps_are_defined(void)
+{
+	BGXDP_MAP_LIST(BGXDP_MAP_DEFINED)
+}
 
 #endif /* BGXDP_MAPS_H */

@@ -152,6 +152,12 @@ struct maglev_ring {
 	__u16 pad[3];
 };
 
+/* Does the backend take new flows (is it placed in its color's ring)? */
+static inline int backend_in_ring(const struct backend *b)
+{
+	return b->state == BACKEND_UP;
+}
+
 static inline __u32 backend_index(__u32 service_id, __u32 color, __u32 slot)
 {
 	return (service_id * BGXDP_COLORS + color) * BGXDP_MAX_BACKENDS + slot;
@@ -288,13 +294,24 @@ enum pass_reason {
  * `svc_meta` array, one per service.  Only userspace reads or writes it;
  * it lives in a pinned map so every bgxdp command is stateless.
  */
+#define SVC_FREE               0
+#define SVC_LIVE               1
+#define SVC_DELETING           2       /* `service del` began: finish it */
+
 struct svc_meta {
 	char  name[BGXDP_NAME_LEN];
 	struct vip_key vip;
 	struct vip_key preview;        /* family 0 = no preview address */
-	__u8  in_use;
+	__u8  in_use;                  /* SVC_* */
 	__u8  affinity_client;
-	__u8  pad[6];
+	/* A share change recorded here but maybe not published yet: while
+	 * the live word is still previous_word, the next writer publishes
+	 * pending_green_share; otherwise it was published.  Either way the
+	 * flag is then cleared. */
+	__u8  share_pending;
+	__u8  pad;
+	__u16 pending_green_share;
+	__u8  pad2[2];
 	__u64 previous_word;           /* config word before the last change */
 	__u64 last_change_unix_ns;     /* CLOCK_REALTIME of the last change */
 	__u64 changes;                 /* config changes published */

@@ -3,50 +3,43 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
-#include "counters.h"
 #include "http_server.h"
-#include "instance.h"
-#include "metrics.h"
-#include "values.h"
-#include "util.h"
+#include "prometheus.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9477"
 
 /* Open the instance read-only (no lock: readers never wait for writers),
  * snapshot it, render it. */
-static int render_instance(FILE *out, const char *pin_dir)
+static int render_instance(FILE *out, const char *pin_dir, struct bgx_err *e)
 {
-	struct metrics_snapshot *snap = calloc(1, sizeof(*snap));
-	struct instance in;
-	int err;
+	struct bgx_snapshot *snap = NULL;
+	struct bgx_instance *in;
+	int err = bgx_open(pin_dir, BGX_READ, &in, e);
 
-	if (!snap)
-		return err_set(-ENOMEM, "out of memory");
-	err = instance_open(&in, pin_dir, false);
 	if (!err) {
-		err = metrics_collect(&in, snap);
-		instance_close(&in);
+		err = bgx_snapshot(in, BGX_SNAP_FLOWS | BGX_SNAP_COUNTERS, NULL, &snap, e);
+		bgx_close(in);
 	}
-	if (!err)
-		err = metrics_render(out, snap);
+	if (!err && (err = prometheus_render(out, snap)))
+		bgx_fail(e, err, "cannot write the metrics: %s", strerror(-err));
 	free(snap);
 	return err;
 }
 
-static int run_metrics(const struct opts *o)
+static int run_metrics(const void *params, struct cli *cli)
 {
-	return render_instance(stdout, instance_pin_dir(o));
+	(void)params;
+	return render_instance(cli->out, cli->pin_dir, &cli->err);
 }
 
 const struct cmd_spec cmd_metrics = {
 	.name = "metrics",
 	.summary = "print the counters once in Prometheus text format",
 	.synopsis = "",
+	.params_size = 0,
 	.description =
 "  Prints every counter and gauge of the instance once to stdout in the\n"
 "  Prometheus text exposition format 0.0.4: packets and bytes per service,\n"
@@ -65,25 +58,24 @@ const struct cmd_spec cmd_metrics = {
 
 /* ---- serve ---- */
 
+struct serve_params {
+	struct endpoint listen;
+};
+
 struct serve_context {
 	const char *pin_dir;
 	const char *listen;
-	/* One scrape at a time: a snapshot takes about a millisecond, and the
-	 * collector and the error message are not thread-safe. */
-	pthread_mutex_t lock;
 };
 
+/* Called from several server threads at once: each has its own error. */
 static int serve_render(FILE *out, void *context)
 {
 	struct serve_context *ctx = context;
-	int err;
+	struct bgx_err e = { 0 };
+	int err = render_instance(out, ctx->pin_dir, &e);
 
-	pthread_mutex_lock(&ctx->lock);
-	err_clear();
-	err = render_instance(out, ctx->pin_dir);
 	if (err)
-		fprintf(stderr, "bgxdp: serve: scrape failed: %s\n", err_msg());
-	pthread_mutex_unlock(&ctx->lock);
+		fprintf(stderr, "bgxdp: serve: scrape failed: %s\n", e.msg);
 	return err;
 }
 
@@ -96,64 +88,57 @@ static void serve_ready(void *context)
 	fflush(stdout);
 }
 
-static int listen_address(const char *text, struct sockaddr_storage *address)
+static void listen_address(const struct endpoint *ep, struct sockaddr_storage *address)
 {
-	struct endpoint ep;
-
-	if (parse_endpoint(text, "--listen", &ep))
-		return -EINVAL;
 	memset(address, 0, sizeof(*address));
-	if (ep.family == BGXDP_FAMILY_IPV4) {
+	if (ep->family == BGXDP_FAMILY_IPV4) {
 		struct sockaddr_in *v4 = (struct sockaddr_in *)address;
 
 		v4->sin_family = AF_INET;
-		v4->sin_port = htons(ep.port);
-		memcpy(&v4->sin_addr, ep.addr, 4);
+		v4->sin_port = htons(ep->port);
+		memcpy(&v4->sin_addr, ep->addr, 4);
 	} else {
 		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)address;
 
 		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons(ep.port);
-		memcpy(&v6->sin6_addr, ep.addr, 16);
+		v6->sin6_port = htons(ep->port);
+		memcpy(&v6->sin6_addr, ep->addr, 16);
 	}
-	return 0;
 }
 
-static int run_serve(const struct opts *o)
+static int run_serve(const void *params, struct cli *cli)
 {
-	struct serve_context ctx = {
-		.pin_dir = instance_pin_dir(o),
-		.listen = opt_str(o, "listen") ? opt_str(o, "listen") : DEFAULT_LISTEN,
-		.lock = PTHREAD_MUTEX_INITIALIZER,
-	};
+	const struct serve_params *p = params;
+	char listen[BGX_ADDRESS_LEN];
+	struct serve_context ctx = { .pin_dir = cli->pin_dir, .listen = listen };
 	struct http_routes routes = {
 		.render_metrics = serve_render,
 		.on_ready = serve_ready,
 		.context = &ctx,
 	};
 	struct sockaddr_storage address;
-	struct instance in;
+	struct bgx_instance *in;
 	int err;
 
-	if (listen_address(ctx.listen, &address))
-		return -EINVAL;
+	format_endpoint(p->listen.addr, htons(p->listen.port), p->listen.family, listen,
+			sizeof(listen));
+	listen_address(&p->listen, &address);
 	/* Fail now on a wrong pin dir rather than answer 503 forever. */
-	err = instance_open(&in, ctx.pin_dir, false);
-	if (err)
+	if ((err = cli_open(cli, BGX_READ, &in)))
 		return err;
-	instance_close(&in);
+	bgx_close(in);
 	err = http_serve_until_signal((struct sockaddr *)&address, &routes);
 	if (err)
-		return err_set(err, "cannot listen on %s: %s", ctx.listen, strerror(-err));
+		return bgx_fail(&cli->err, err, "cannot listen on %s: %s", listen, strerror(-err));
 	return 0;
 }
 
-static const struct opt_def serve_opts[] = {
-	{ .name = "listen", .type = OPT_STRING, .metavar = "ADDR:PORT",
-	  .def = DEFAULT_LISTEN,
-	  .help = "Address to listen on; IPv6 as [::1]:9477.  Loopback by default:\n"
-		  "      the endpoint is read-only but says a lot about your traffic." },
-	{ 0 }
+static const struct param serve_params[] = {
+	PARAM_OPT(struct serve_params, listen, P_ENDPOINT, "listen", "ADDR:PORT",
+		  .def = DEFAULT_LISTEN,
+		  .help = "Address to listen on; IPv6 as [::1]:9477.  Loopback by default:\n"
+			  "      the endpoint is read-only but says a lot about your traffic."),
+	PARAM_END
 };
 
 const struct cmd_spec cmd_serve = {
@@ -167,7 +152,8 @@ const struct cmd_spec cmd_serve = {
 "  serves changes state.  The data plane does not depend on it: starting,\n"
 "  stopping or killing it never affects traffic.  (9477, not 9435: that port\n"
 "  belongs to ebpf_exporter.)\n",
-	.opts = serve_opts,
+	.params = serve_params,
+	.params_size = sizeof(struct serve_params),
 	.examples =
 "  bgxdp serve &\n"
 "  curl -s http://127.0.0.1:9477/metrics\n"

@@ -1,235 +1,115 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* service add / del */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include "commands.h"
-#include "endpoints.h"
-#include "instance.h"
-#include "flow_table.h"
-#include "vip_filter.h"
-#include "values.h"
-#include "util.h"
 
 static const char *const proto_choices[] = { "tcp", "udp", NULL };
 static const char *const affinity_choices[] = { "flow", "client", NULL };
+enum { PROTO_TCP, PROTO_UDP };
+enum { AFFINITY_FLOW, AFFINITY_CLIENT };
 
-static const struct opt_def add_opts[] = {
-	{ .name = "vip", .type = OPT_STRING, .metavar = "ADDR:PORT", .required = true,
-	  .help = "Service address (VIP) and port; IPv6 as [ADDR]:PORT." },
-	{ .name = "proto", .type = OPT_ENUM, .metavar = "tcp|udp", .def = "tcp",
-	  .choices = proto_choices, .help = "L4 protocol of the service." },
-	{ .name = "preview", .type = OPT_STRING, .metavar = "ADDR:PORT",
-	  .help = "Extra address whose new flows always go to green, whatever the share "
-		  "(to test green before it gets traffic). Same family as the VIP." },
-	{ .name = "affinity", .type = OPT_ENUM, .metavar = "flow|client", .def = "flow",
-	  .choices = affinity_choices,
-	  .help = "What decides color and backend of a new flow: the whole flow (client "
-		  "address and port), or the client address only (a client sticks to one color)." },
-	{ 0 }
+struct service_add_params {
+	char name[BGXDP_NAME_LEN];
+	struct endpoint vip;
+	int proto;
+	struct endpoint preview;        /* family 0: none */
+	int affinity;
 };
 
-static const struct arg_def name_arg[] = {
-	{ "NAME", "Service name: 1..31 characters of A-Z a-z 0-9 _ . -" },
-	{ 0 }
+static const struct param add_params[] = {
+	PARAM_POS(struct service_add_params, name, P_NAME, "NAME", "NAME",
+		  "Service name: 1..31 characters of A-Z a-z 0-9 _ . -"),
+	PARAM_OPT(struct service_add_params, vip, P_ENDPOINT, "vip", "ADDR:PORT", .required = true,
+		  .help = "Service address (VIP) and port; IPv6 as [ADDR]:PORT."),
+	PARAM_OPT(struct service_add_params, proto, P_ENUM, "proto", "tcp|udp", .def = "tcp",
+		  .choices = proto_choices, .help = "L4 protocol of the service."),
+	PARAM_OPT(struct service_add_params, preview, P_ENDPOINT, "preview", "ADDR:PORT",
+		  .help = "Extra address whose new flows always go to green, whatever the share "
+			  "(to test green before it gets traffic). Same family as the VIP."),
+	PARAM_OPT(struct service_add_params, affinity, P_ENUM, "affinity", "flow|client",
+		  .def = "flow", .choices = affinity_choices,
+		  .help = "What decides color and backend of a new flow: the whole flow (client "
+			  "address and port), or the client address only (a client sticks to one color)."),
+	PARAM_END
 };
 
-static int zero_percpu(int fd, __u32 key, size_t value_size)
+static void endpoint_text(const struct endpoint *ep, char *buf, size_t len)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	size_t sz = ((value_size + 7) & ~(size_t)7) * (size_t)(ncpu > 0 ? ncpu : 1);
-	void *z = calloc(1, sz);
-	int r = 0;
-
-	if (!z)
-		return -ENOMEM;
-	if (bpf_map_update_elem(fd, &key, z, BPF_ANY))
-		r = -errno;
-	free(z);
-	return r;
+	format_endpoint(ep->addr, htons(ep->port), ep->family, buf, len);
 }
 
-/* Clear everything of service id: backends, counters (not live: word is 0). */
-static int svc_clear_slots(struct instance *in, __u32 id)
+static int validate_add(void *params, struct bgx_err *e)
 {
-	struct backend zero = { 0 };
+	const struct service_add_params *p = params;
+	char vip[BGX_ADDRESS_LEN], prev[BGX_ADDRESS_LEN];
 
-	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
-		for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++) {
-			__u32 k = backend_index(id, c, s);
-
-			if (bpf_map_update_elem(in->map_fd[MAP_BACKENDS], &k, &zero, BPF_ANY))
-				return err_set(errno, "cannot clear backends[%u]: %s", k, strerror(errno));
-		}
-	}
+	if (!p->preview.family)
+		return 0;
+	endpoint_text(&p->vip, vip, sizeof(vip));
+	endpoint_text(&p->preview, prev, sizeof(prev));
+	if (p->preview.family != p->vip.family)
+		return bgx_fail_usage(e, EINVAL, "--preview '%s': must be the same address family as --vip '%s'",
+				      prev, vip);
+	if (!memcmp(&p->preview, &p->vip, sizeof(p->vip)))
+		return bgx_fail_usage(e, EINVAL, "--preview '%s' must differ from --vip", prev);
 	return 0;
 }
 
-static void svc_clear_counters(struct instance *in, __u32 id)
+static int run_add(const void *params, struct cli *cli)
 {
-	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
-		zero_percpu(in->map_fd[MAP_COLOR_COUNTERS], color_index(id, c),
-			    sizeof(struct color_counters));
-		for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++)
-			zero_percpu(in->map_fd[MAP_BACKEND_COUNTERS], backend_index(id, c, s),
-				    sizeof(struct backend_counters));
-	}
-}
-
-static bool same_addr(const struct vip_key *a, const struct vip_key *b)
-{
-	return !memcmp(a, b, sizeof(*a));
-}
-
-static int run_add(const struct opts *o)
-{
-	const char *name = o->pos[0];
-	struct endpoint vip, prev;
-	struct vip_key vk, pk;
-	struct vip_value vv;
-	struct svc_meta m, nm;
-	struct instance in;
-	__u8 proto;
-	bool has_prev = opt_str(o, "preview") != NULL, client;
-	__u32 id = BGXDP_MAX_SERVICES;
+	const struct service_add_params *p = params;
+	struct bgx_service_spec spec = {
+		.vip = p->vip,
+		.proto = p->proto == PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP,
+		.has_preview = p->preview.family != 0,
+		.preview = p->preview,
+		.affinity_client = p->affinity == AFFINITY_CLIENT,
+	};
+	char vip[BGX_ADDRESS_LEN], prev[BGX_ADDRESS_LEN] = "";
+	struct bgx_instance *in;
 	int r;
 
-	if ((r = parse_name(name, "NAME")) ||
-	    (r = parse_endpoint(opt_str(o, "vip"), "--vip", &vip)) ||
-	    (r = parse_proto(opt_str(o, "proto"), "--proto", &proto)))
+	memcpy(spec.name, p->name, sizeof(spec.name));
+	if ((r = cli_open(cli, BGX_WRITE, &in)))
 		return r;
-	if (has_prev) {
-		if ((r = parse_endpoint(opt_str(o, "preview"), "--preview", &prev)))
-			return r;
-		if (prev.family != vip.family)
-			return err_usage(EINVAL, "--preview '%s': must be the same address family as --vip '%s'",
-				       opt_str(o, "preview"), opt_str(o, "vip"));
-	}
-	client = !strcmp(opt_str(o, "affinity"), "client");
-	endpoint_to_vip_key(&vip, proto, &vk);
-	if (has_prev) {
-		endpoint_to_vip_key(&prev, proto, &pk);
-		if (same_addr(&vk, &pk))
-			return err_usage(EINVAL, "--preview '%s' must differ from --vip",
-					  opt_str(o, "preview"));
-	}
-
-	if ((r = instance_open(&in, instance_pin_dir(o), true)))
+	r = bgx_service_add(in, &spec, &cli->err);
+	bgx_close(in);
+	if (r)
 		return r;
-	for (__u32 i = 0; i < BGXDP_MAX_SERVICES; i++) {
-		if ((r = svc_meta_read(&in, i, &m)))
-			goto out;
-		if (!m.in_use) {
-			if (id == BGXDP_MAX_SERVICES)
-				id = i;
-			continue;
-		}
-		if (!strncmp(m.name, name, BGXDP_NAME_LEN)) {
-			r = err_set(EEXIST, "service '%s' already exists", name);
-			goto out;
-		}
-	}
-	if (!bpf_map_lookup_elem(in.map_fd[MAP_SERVICES], &vk, &vv)) {
-		r = err_set(EEXIST, "--vip %s (%s) is already used by another service",
-			    opt_str(o, "vip"), proto_name(proto));
-		goto out;
-	}
-	if (has_prev && !bpf_map_lookup_elem(in.map_fd[MAP_SERVICES], &pk, &vv)) {
-		r = err_set(EEXIST, "--preview %s (%s) is already used by another service",
-			    opt_str(o, "preview"), proto_name(proto));
-		goto out;
-	}
-	if (id == BGXDP_MAX_SERVICES) {
-		r = err_set(ENOSPC, "all %d service slots are in use (delete one with 'bgxdp service del')",
-			    BGXDP_MAX_SERVICES);
-		goto out;
-	}
-	/* Slot id is not live (word 0): clear it, write meta, then the VIP
-	 * entries, and publish the word last. */
-	svc_publish(&in, id, 0);
-	if ((r = svc_clear_slots(&in, id)))
-		goto out;
-	svc_clear_counters(&in, id);
-	memset(&nm, 0, sizeof(nm));
-	snprintf(nm.name, sizeof(nm.name), "%s", name);
-	nm.vip = vk;
-	if (has_prev)
-		nm.preview = pk;
-	nm.in_use = 1;
-	nm.affinity_client = client;
-	if ((r = svc_meta_write(&in, id, &nm)))
-		goto out;
-	/* The filter before the VIP: a superset is harmless, a gap is not. */
-	if ((r = vip_filter_add(&in, &vk)) || (has_prev && (r = vip_filter_add(&in, &pk))))
-		goto undo_meta;
-	vv.service_id = id;
-	vv.flags = 0;
-	if (bpf_map_update_elem(in.map_fd[MAP_SERVICES], &vk, &vv, BPF_NOEXIST)) {
-		r = err_set(errno, "cannot add the VIP to map services: %s", strerror(errno));
-		goto undo_meta;
-	}
-	if (has_prev) {
-		vv.flags = VIP_FLAG_PREVIEW;
-		if (bpf_map_update_elem(in.map_fd[MAP_SERVICES], &pk, &vv, BPF_NOEXIST)) {
-			r = err_set(errno, "cannot add the preview address to map services: %s",
-				    strerror(errno));
-			bpf_map_delete_elem(in.map_fd[MAP_SERVICES], &vk);
-			goto undo_meta;
-		}
-	}
-	svc_publish(&in, id, cfg_next_generation(CFG_CONFIGURED | (client ? CFG_AFFINITY_CLIENT : 0)));
-	printf("service %s added: %s %s%s%s, affinity %s, all new flows to blue\n", name,
-	       opt_str(o, "vip"), proto_name(proto), has_prev ? ", preview " : "",
-	       has_prev ? opt_str(o, "preview") : "", client ? "client" : "flow");
-	r = 0;
-	goto out;
-undo_meta:
-	memset(&nm, 0, sizeof(nm));
-	svc_meta_write(&in, id, &nm);
-out:
-	instance_close(&in);
-	return r;
+	endpoint_text(&p->vip, vip, sizeof(vip));
+	if (spec.has_preview)
+		endpoint_text(&p->preview, prev, sizeof(prev));
+	fprintf(cli->out, "service %s added: %s %s%s%s, affinity %s, all new flows to blue\n",
+		p->name, vip, proto_name(spec.proto), spec.has_preview ? ", preview " : "", prev,
+		spec.affinity_client ? "client" : "flow");
+	return 0;
 }
 
-static int run_del(const struct opts *o)
+struct service_del_params {
+	char name[BGXDP_NAME_LEN];
+};
+
+static const struct param del_params[] = {
+	PARAM_POS(struct service_del_params, name, P_NAME, "NAME", "NAME",
+		  "Service name: 1..31 characters of A-Z a-z 0-9 _ . -"),
+	PARAM_END
+};
+
+static int run_del(const void *params, struct cli *cli)
 {
-	const char *name = o->pos[0];
-	struct svc_meta m;
-	struct instance in;
-	__u32 id;
+	const struct service_del_params *p = params;
+	struct bgx_instance *in;
 	int r;
 
-	if ((r = parse_name(name, "NAME")))
+	if ((r = cli_open(cli, BGX_WRITE, &in)))
 		return r;
-	if ((r = instance_open(&in, instance_pin_dir(o), true)))
-		return r;
-	if ((r = svc_find(&in, name, &id, &m)))
-		goto out;
-	/* Unpublish first: new flows to the VIP pass untouched from now on. */
-	svc_publish(&in, id, 0);
-	if (bpf_map_delete_elem(in.map_fd[MAP_SERVICES], &m.vip) && errno != ENOENT) {
-		r = err_set(errno, "cannot remove the VIP from map services: %s", strerror(errno));
-		goto out;
-	}
-	if (m.preview.family &&
-	    bpf_map_delete_elem(in.map_fd[MAP_SERVICES], &m.preview) && errno != ENOENT) {
-		r = err_set(errno, "cannot remove the preview address from map services: %s",
-			    strerror(errno));
-		goto out;
-	}
-	if ((r = vip_filter_rebuild(&in)) || (r = flows_purge_service(&in, id)) ||
-	    (r = svc_clear_slots(&in, id)) || (r = endpoint_release_service(&in, id)))
-		goto out;
-	memset(&m, 0, sizeof(m));
-	if ((r = svc_meta_write(&in, id, &m)))
-		goto out;
-	printf("service %s deleted\n", name);
-out:
-	instance_close(&in);
+	r = bgx_service_del(in, p->name, &cli->err);
+	bgx_close(in);
+	if (!r)
+		fprintf(cli->out, "service %s deleted\n", p->name);
 	return r;
 }
 
@@ -243,12 +123,14 @@ const struct cmd_spec cmd_service_add = {
 "  and has no backends yet: add them with 'bgxdp backend add'.  Until a color\n"
 "  that gets traffic has an up backend, packets to the VIP pass untouched.\n"
 "  Names and VIPs (and preview addresses) must be unique; at most 16 services.\n",
-	.args = name_arg,
-	.opts = add_opts,
+	.params = add_params,
+	.params_size = sizeof(struct service_add_params),
 	.examples =
 "  bgxdp service add web --vip 10.0.0.1:80\n"
 "  bgxdp service add dns --vip 10.0.0.1:53 --proto udp --affinity client\n"
 "  bgxdp service add web6 --vip [2001:db8::1]:443 --preview [2001:db8::1]:8443\n",
+	.changes_state = true,
+	.validate = validate_add,
 	.run = run_add,
 };
 
@@ -259,7 +141,9 @@ const struct cmd_spec cmd_service_del = {
 	.description =
 "  Deletes service NAME: its VIP and preview address, backends and settings.\n"
 "  New packets to the VIP pass untouched at once; flow entries idle out.\n",
-	.args = name_arg,
+	.params = del_params,
+	.params_size = sizeof(struct service_del_params),
 	.examples = "  bgxdp service del web\n",
+	.changes_state = true,
 	.run = run_del,
 };

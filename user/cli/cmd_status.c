@@ -1,73 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* status: interfaces, services, shares, backends, live flows per color. */
-#include <dirent.h>
-#include <errno.h>
-#include <net/if.h>
-#include <netinet/in.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
 #include "commands.h"
-#include "instance.h"
-#include "counters.h"
-#include "values.h"
-#include "util.h"
 
-static const struct opt_def status_opts[] = {
-	{ .name = "service", .type = OPT_STRING, .metavar = "NAME",
-	  .help = "Show only this service." },
-	{ .name = "json", .type = OPT_FLAG,
-	  .help = "Print one JSON object (stable keys) instead of text." },
-	{ 0 }
+struct status_params {
+	char service[BGXDP_NAME_LEN];   /* "": all */
+	bool json;
 };
 
-struct iface {
-	char name[IFNAMSIZ + 8];
-	__u32 ifindex;
+static const struct param status_params[] = {
+	PARAM_OPT(struct status_params, service, P_NAME, "service", "NAME",
+		  .help = "Show only this service."),
+	PARAM_OPT(struct status_params, json, P_FLAG, "json", NULL,
+		  .help = "Print one JSON object (stable keys) instead of text."),
+	PARAM_END
 };
 
-static int list_ifaces(struct instance *in, struct iface *out, int max)
-{
-	struct dirent *e;
-	size_t pl = strlen(LINK_XDP_PREFIX);
-	int fd = dup(in->dir_fd), n = 0;
-	DIR *d;
-
-	if (fd < 0)
-		return 0;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return 0;
-	}
-	while ((e = readdir(d)) && n < max) {
-		char path[PATH_MAX];
-		struct bpf_link_info info;
-		__u32 len = sizeof(info);
-		int lfd;
-
-		if (strncmp(e->d_name, LINK_XDP_PREFIX, pl))
-			continue;
-		snprintf(out[n].name, sizeof(out[n].name), "%s", e->d_name + pl);
-		out[n].ifindex = 0;
-		instance_path(in, e->d_name, path, sizeof(path));
-		lfd = bpf_obj_get(path);
-		if (lfd >= 0) {
-			memset(&info, 0, sizeof(info));
-			if (!bpf_obj_get_info_by_fd(lfd, &info, &len))
-				out[n].ifindex = info.xdp.ifindex;
-			close(lfd);
-		}
-		n++;
-	}
-	closedir(d);
-	return n;
-}
-
-static void fmt_time(__u64 ns, char *buf, size_t len)
+static void format_time(__u64 ns, char *buf, size_t len)
 {
 	time_t t = (time_t)(ns / 1000000000ull);
 	struct tm tm;
@@ -80,160 +30,156 @@ static void fmt_time(__u64 ns, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void share_json(__u32 bp)
+/* ---- text ---- */
+
+static void text_interfaces(FILE *f, const struct bgx_snapshot *s)
 {
-	printf("%u.%02u", bp / 100, bp % 100);
+	fprintf(f, "pin dir: %s\ninterfaces:", s->pin_dir);
+	if (!s->n_ifaces)
+		fprintf(f, " none");
+	for (int i = 0; i < s->n_ifaces; i++) {
+		if (s->ifaces[i].ifindex)
+			fprintf(f, " %s (ifindex %u)", s->ifaces[i].name, s->ifaces[i].ifindex);
+		else
+			fprintf(f, " %s (gone: 'bgxdp detach %s' cleans up)", s->ifaces[i].name,
+				s->ifaces[i].name);
+	}
+	fprintf(f, "\n");
 }
 
-static int run_status(const struct opts *o)
+static void text_backends(FILE *f, const struct bgx_service_view *sv, __u32 color)
 {
-	const char *only = opt_str(o, "service");
-	bool json = opt_flag(o, "json");
-	struct iface ifs[64];
-	struct instance in;
-	struct backend *bk = NULL;
-	__u64 (*live)[BGXDP_COLORS] = NULL;
-	__u32 only_id = BGXDP_MAX_SERVICES;
-	struct svc_meta m;
-	int nif, r, shown = 0;
+	int shown = 0;
 
-	if (only && (r = parse_name(only, "--service")))
-		return r;
-	if ((r = instance_open(&in, instance_pin_dir(o), false)))
-		return r;
-	if (only && (r = svc_find(&in, only, &only_id, &m)))
-		goto out;
-	bk = calloc(BGXDP_MAX_BACKENDS, sizeof(*bk));
-	live = calloc(BGXDP_MAX_SERVICES, sizeof(*live));
-	if (!bk || !live) {
-		r = err_set(ENOMEM, "out of memory");
-		goto out;
-	}
-	nif = list_ifaces(&in, ifs, (int)ARRAY_SIZE(ifs));
-	flows_count_live(&in, live);
+	fprintf(f, "  %s backends:", color_name(color));
+	for (__u32 b = 0; b < sv->n_backends; b++) {
+		const struct bgx_backend_view *v = &sv->backends[b];
 
-	if (json) {
-		printf("{\"pin_dir\":");
-		json_print_string(in.pin_dir);
-		printf(",\"interfaces\":[");
-		for (int i = 0; i < nif; i++) {
-			printf("%s{\"name\":", i ? "," : "");
-			json_print_string(ifs[i].name);
-			printf(",\"ifindex\":%u}", ifs[i].ifindex);
-		}
-		printf("],\"services\":[");
-	} else {
-		printf("pin dir: %s\ninterfaces:", in.pin_dir);
-		if (!nif)
-			printf(" none");
-		for (int i = 0; i < nif; i++) {
-			if (ifs[i].ifindex)
-				printf(" %s (ifindex %u)", ifs[i].name, ifs[i].ifindex);
-			else
-				printf(" %s (gone: 'bgxdp detach %s' cleans up)", ifs[i].name,
-				       ifs[i].name);
-		}
-		printf("\n");
-	}
-	for (__u32 id = 0; id < BGXDP_MAX_SERVICES; id++) {
-		char vip[ENDPOINT_STRLEN], prev[ENDPOINT_STRLEN], when[64], pb[16], pg[16];
-		__u64 word;
-
-		if (only && id != only_id)
+		if (v->color != color)
 			continue;
-		if ((r = svc_meta_read(&in, id, &m)))
-			goto out;
-		if (!m.in_use)
-			continue;
-		word = svc_word(&in, id);
-		format_endpoint(m.vip.addr, m.vip.port, m.vip.family, vip, sizeof(vip));
-		if (m.preview.family)
-			format_endpoint(m.preview.addr, m.preview.port, m.preview.family,
-					prev, sizeof(prev));
-		fmt_time(m.last_change_unix_ns, when, sizeof(when));
-		format_percent_bp(word_color_share(word, BGXDP_BLUE), pb, sizeof(pb));
-		format_percent_bp(word_color_share(word, BGXDP_GREEN), pg, sizeof(pg));
-		if (json) {
-			printf("%s{\"name\":", shown ? "," : "");
-			json_print_string(m.name);
-			printf(",\"vip\":");
-			json_print_string(vip);
-			printf(",\"proto\":\"%s\",\"preview\":", proto_name(m.vip.proto));
-			if (m.preview.family)
-				json_print_string(prev);
-			else
-				printf("null");
-			printf(",\"affinity\":\"%s\",\"share\":{\"blue\":",
-			       (word & CFG_AFFINITY_CLIENT) ? "client" : "flow");
-			share_json(word_color_share(word, BGXDP_BLUE));
-			printf(",\"green\":");
-			share_json(word_color_share(word, BGXDP_GREEN));
-			printf("},\"green_share_bp\":%u,\"generation\":%u,\"changes\":%llu,"
-			       "\"last_change_unix_ns\":%llu,\"backends\":{",
-			       cfg_green_share(word), cfg_generation(word),
-			       (unsigned long long)m.changes,
-			       (unsigned long long)m.last_change_unix_ns);
-		} else {
-			printf("\nservice %s\n  vip %s %s%s%s, affinity %s\n", m.name, vip,
-			       proto_name(m.vip.proto), m.preview.family ? ", preview " : "",
-			       m.preview.family ? prev : "",
-			       (word & CFG_AFFINITY_CLIENT) ? "client" : "flow");
-			printf("  share: blue %s%%, green %s%%\n", pb, pg);
-			printf("  generation %u, %llu change%s, last change %s\n",
-			       cfg_generation(word), (unsigned long long)m.changes,
-			       m.changes == 1 ? "" : "s", when);
-		}
-		for (__u32 c = 0; c < BGXDP_COLORS; c++) {
-			int nb = 0;
-
-			if ((r = color_backends_read(&in, id, c, bk)))
-				goto out;
-			if (json)
-				printf("%s\"%s\":[", c ? "," : "", color_name(c));
-			else
-				printf("  %s backends:", color_name(c));
-			for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++) {
-				char a[ENDPOINT_STRLEN];
-
-				if (bk[s].state == BACKEND_EMPTY)
-					continue;
-				format_endpoint(bk[s].addr, bk[s].port, bk[s].family, a, sizeof(a));
-				if (json) {
-					printf("%s{\"address\":", nb ? "," : "");
-					json_print_string(a);
-					printf(",\"weight\":%u,\"state\":\"%s\"}", bk[s].weight,
-					       backend_state_name(bk[s].state));
-				} else {
-					printf("\n    %-44s weight %-4u %s", a, bk[s].weight,
-					       backend_state_name(bk[s].state));
-				}
-				nb++;
-			}
-			if (json)
-				printf("]");
-			else
-				printf("%s\n", nb ? "" : " none");
-		}
-		if (json)
-			printf("},\"flows\":{\"blue\":%llu,\"green\":%llu}}",
-			       (unsigned long long)live[id][BGXDP_BLUE],
-			       (unsigned long long)live[id][BGXDP_GREEN]);
-		else
-			printf("  live flows: blue %llu, green %llu\n",
-			       (unsigned long long)live[id][BGXDP_BLUE],
-			       (unsigned long long)live[id][BGXDP_GREEN]);
+		fprintf(f, "\n    %-44s weight %-4u %s", v->address, v->weight,
+			backend_state_name(v->state));
 		shown++;
 	}
-	if (json)
-		printf("]}\n");
-	else if (!shown)
-		printf("\nno services (add one with 'bgxdp service add')\n");
-	r = 0;
-out:
-	free(bk);
-	free(live);
-	instance_close(&in);
-	return r;
+	fprintf(f, "%s\n", shown ? "" : " none");
+}
+
+static void text_service(FILE *f, const struct bgx_service_view *sv)
+{
+	char when[64], pb[16], pg[16];
+
+	format_time(sv->last_change_unix_ns, when, sizeof(when));
+	format_percent_bp(sv->colors[BGXDP_BLUE].share_bp, pb, sizeof(pb));
+	format_percent_bp(sv->colors[BGXDP_GREEN].share_bp, pg, sizeof(pg));
+	fprintf(f, "\nservice %s\n  vip %s %s%s%s, affinity %s\n", sv->name, sv->vip,
+		proto_name(sv->proto), sv->preview[0] ? ", preview " : "", sv->preview,
+		sv->affinity_client ? "client" : "flow");
+	fprintf(f, "  share: blue %s%%, green %s%%\n", pb, pg);
+	fprintf(f, "  generation %u, %llu change%s, last change %s\n", sv->generation,
+		(unsigned long long)sv->changes, sv->changes == 1 ? "" : "s", when);
+	for (__u32 c = 0; c < BGXDP_COLORS; c++)
+		text_backends(f, sv, c);
+	fprintf(f, "  live flows: blue %llu, green %llu\n",
+		(unsigned long long)sv->colors[BGXDP_BLUE].live_flows,
+		(unsigned long long)sv->colors[BGXDP_GREEN].live_flows);
+}
+
+static void render_text(FILE *f, const struct bgx_snapshot *s)
+{
+	text_interfaces(f, s);
+	for (__u32 i = 0; i < s->n_services; i++)
+		text_service(f, &s->services[i]);
+	if (!s->n_services)
+		fprintf(f, "\nno services (add one with 'bgxdp service add')\n");
+}
+
+/* ---- JSON ---- */
+
+static void json_share(FILE *f, __u32 bp)
+{
+	fprintf(f, "%u.%02u", bp / 100, bp % 100);
+}
+
+static void json_backends(FILE *f, const struct bgx_service_view *sv, __u32 color)
+{
+	int shown = 0;
+
+	fprintf(f, "%s\"%s\":[", color ? "," : "", color_name(color));
+	for (__u32 b = 0; b < sv->n_backends; b++) {
+		const struct bgx_backend_view *v = &sv->backends[b];
+
+		if (v->color != color)
+			continue;
+		fprintf(f, "%s{\"address\":", shown++ ? "," : "");
+		json_string(f, v->address);
+		fprintf(f, ",\"weight\":%u,\"state\":\"%s\"}", v->weight,
+			backend_state_name(v->state));
+	}
+	fprintf(f, "]");
+}
+
+static void json_service(FILE *f, const struct bgx_service_view *sv, bool first)
+{
+	fprintf(f, "%s{\"name\":", first ? "" : ",");
+	json_string(f, sv->name);
+	fprintf(f, ",\"vip\":");
+	json_string(f, sv->vip);
+	fprintf(f, ",\"proto\":\"%s\",\"preview\":", proto_name(sv->proto));
+	if (sv->preview[0])
+		json_string(f, sv->preview);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"affinity\":\"%s\",\"share\":{\"blue\":",
+		sv->affinity_client ? "client" : "flow");
+	json_share(f, sv->colors[BGXDP_BLUE].share_bp);
+	fprintf(f, ",\"green\":");
+	json_share(f, sv->colors[BGXDP_GREEN].share_bp);
+	fprintf(f, "},\"green_share_bp\":%u,\"generation\":%u,\"changes\":%llu,"
+		"\"last_change_unix_ns\":%llu,\"backends\":{",
+		sv->colors[BGXDP_GREEN].share_bp, sv->generation, (unsigned long long)sv->changes,
+		(unsigned long long)sv->last_change_unix_ns);
+	for (__u32 c = 0; c < BGXDP_COLORS; c++)
+		json_backends(f, sv, c);
+	fprintf(f, "},\"flows\":{\"blue\":%llu,\"green\":%llu}}",
+		(unsigned long long)sv->colors[BGXDP_BLUE].live_flows,
+		(unsigned long long)sv->colors[BGXDP_GREEN].live_flows);
+}
+
+static void render_json(FILE *f, const struct bgx_snapshot *s)
+{
+	fprintf(f, "{\"pin_dir\":");
+	json_string(f, s->pin_dir);
+	fprintf(f, ",\"interfaces\":[");
+	for (int i = 0; i < s->n_ifaces; i++) {
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		json_string(f, s->ifaces[i].name);
+		fprintf(f, ",\"ifindex\":%u}", s->ifaces[i].ifindex);
+	}
+	fprintf(f, "],\"services\":[");
+	for (__u32 i = 0; i < s->n_services; i++)
+		json_service(f, &s->services[i], i == 0);
+	fprintf(f, "]}\n");
+}
+
+static int run_status(const void *params, struct cli *cli)
+{
+	const struct status_params *p = params;
+	struct bgx_snapshot *snap;
+	struct bgx_instance *in;
+	int r;
+
+	if ((r = cli_open(cli, BGX_READ, &in)))
+		return r;
+	r = bgx_snapshot(in, BGX_SNAP_FLOWS, p->service[0] ? p->service : NULL, &snap, &cli->err);
+	bgx_close(in);
+	if (r)
+		return r;
+	if (p->json)
+		render_json(cli->out, snap);
+	else
+		render_text(cli->out, snap);
+	free(snap);
+	return 0;
 }
 
 const struct cmd_spec cmd_status = {
@@ -251,7 +197,8 @@ const struct cmd_spec cmd_status = {
 "  preview (null if none), affinity, share{blue, green} (percent),\n"
 "  green_share_bp, generation, changes, last_change_unix_ns,\n"
 "  backends{blue, green}[{address, weight, state}], flows{blue, green}}].\n",
-	.opts = status_opts,
+	.params = status_params,
+	.params_size = sizeof(struct status_params),
 	.examples =
 "  bgxdp status\n"
 "  bgxdp status --service web --json | jq '.services[0].share'\n",

@@ -1,120 +1,90 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* set / weight / rollback: the traffic split, one atomic word store each. */
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-#include <time.h>
 #include "commands.h"
-#include "instance.h"
-#include "values.h"
-#include "util.h"
 
-static const struct opt_def svc_opts[] = {
-	{ .name = "service", .type = OPT_STRING, .metavar = "NAME",
-	  .help = "Service to change; may be left out while exactly one service exists." },
-	{ 0 }
+struct traffic_params {
+	__u32 color;
+	__u32 percent_bp;               /* weight only */
+	char service[BGXDP_NAME_LEN];   /* "": the only service */
 };
 
-static const struct arg_def set_args[] = {
-	{ "blue|green", "The color that gets all new flows." },
-	{ 0 }
+#define SERVICE_OPTION                                                          \
+	PARAM_OPT(struct traffic_params, service, P_NAME, "service", "NAME",     \
+		  .help = "Service to change; may be left out while exactly one service exists.")
+
+static const struct param set_params[] = {
+	PARAM_POS(struct traffic_params, color, P_COLOR, "blue|green", "color",
+		  "The color that gets all new flows."),
+	SERVICE_OPTION,
+	PARAM_END
 };
 
-static const struct arg_def weight_args[] = {
-	{ "blue|green", "The color whose share is set." },
-	{ "PERCENT", "Its share of new flows: 0..100 with at most two decimals (10, 12.5, 0.01)." },
-	{ 0 }
+static const struct param weight_params[] = {
+	PARAM_POS(struct traffic_params, color, P_COLOR, "blue|green", "color",
+		  "The color whose share is set."),
+	PARAM_POS(struct traffic_params, percent_bp, P_PERCENT, "PERCENT", "PERCENT",
+		  "Its share of new flows: 0..100 with at most two decimals (10, 12.5, 0.01)."),
+	SERVICE_OPTION,
+	PARAM_END
 };
 
-static __u64 now_unix_ns(void)
+static const struct param rollback_params[] = {
+	SERVICE_OPTION,
+	PARAM_END
+};
+
+static const char *service_or_only(const struct traffic_params *p)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	return p->service[0] ? p->service : NULL;
 }
 
-/* Publish green share `green_bp` for the service, recording the change. */
-static int apply_share(const struct opts *o, __u32 green_bp, bool rollback)
+static void render(FILE *f, const struct bgx_share_result *res, bool rollback)
 {
-	struct svc_meta m;
-	struct instance in;
-	__u64 word, new_word;
-	__u32 id;
 	char pb[16], pg[16];
+
+	format_percent_bp(BGXDP_SHARE_SCALE - res->green_bp, pb, sizeof(pb));
+	format_percent_bp(res->green_bp, pg, sizeof(pg));
+	fprintf(f, "%s%s: blue %s%%, green %s%% of new flows (generation %u)\n",
+		rollback ? "rolled back " : "", res->service, pb, pg, res->generation);
+}
+
+/* Green's share, or rollback when `green_bp` is negative. */
+static int run_share(struct cli *cli, const struct traffic_params *p, long green_bp)
+{
+	struct bgx_share_result res;
+	struct bgx_instance *in;
 	int r;
 
-	if ((r = instance_open(&in, instance_pin_dir(o), true)))
+	if ((r = cli_open(cli, BGX_WRITE, &in)))
 		return r;
-	if ((r = svc_find(&in, opt_str(o, "service"), &id, &m)))
-		goto out;
-	word = svc_word(&in, id);
-	if (rollback) {
-		if (!m.changes || !(m.previous_word & CFG_CONFIGURED)) {
-			r = err_set(ENOENT, "service '%s' has no earlier traffic split to go back to",
-				    m.name);
-			goto out;
-		}
-		green_bp = cfg_green_share(m.previous_word);
-	}
-	new_word = cfg_with_share(word, green_bp);
-	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
-		if (word_color_share(new_word, c) && !(word & CFG_HAS_BACKENDS(c))) {
-			format_percent_bp(word_color_share(new_word, c), pb, sizeof(pb));
-			r = err_set(EINVAL, "%s would get %s%% of new flows of service '%s' but has no up backend "
-				    "(add one with 'bgxdp backend add %s %s ADDR:PORT')",
-				    color_name(c), pb, m.name, m.name, color_name(c));
-			goto out;
-		}
-	}
-	new_word = cfg_next_generation(new_word);
-	m.previous_word = word;
-	m.changes++;
-	m.last_change_unix_ns = now_unix_ns();
-	if ((r = svc_meta_write(&in, id, &m)))
-		goto out;
-	svc_publish(&in, id, new_word);
-	format_percent_bp(word_color_share(new_word, BGXDP_BLUE), pb, sizeof(pb));
-	format_percent_bp(word_color_share(new_word, BGXDP_GREEN), pg, sizeof(pg));
-	printf("%s%s: blue %s%%, green %s%% of new flows (generation %u)\n",
-	       rollback ? "rolled back " : "", m.name, pb, pg, cfg_generation(new_word));
-out:
-	instance_close(&in);
+	if (green_bp < 0)
+		r = bgx_share_rollback(in, service_or_only(p), &res, &cli->err);
+	else
+		r = bgx_share_set(in, service_or_only(p), (__u32)green_bp, &res, &cli->err);
+	bgx_close(in);
+	if (!r)
+		render(cli->out, &res, green_bp < 0);
 	return r;
 }
 
-static int run_set(const struct opts *o)
+static int run_set(const void *params, struct cli *cli)
 {
-	__u32 color;
-	int r;
+	const struct traffic_params *p = params;
 
-	if ((r = parse_color(o->pos[0], "color", &color)))
-		return r;
-	if (opt_str(o, "service") && (r = parse_name(opt_str(o, "service"), "--service")))
-		return r;
-	return apply_share(o, color == BGXDP_GREEN ? BGXDP_SHARE_SCALE : 0, false);
+	return run_share(cli, p, p->color == BGXDP_GREEN ? BGXDP_SHARE_SCALE : 0);
 }
 
-static int run_weight(const struct opts *o)
+static int run_weight(const void *params, struct cli *cli)
 {
-	__u32 color, bp;
-	int r;
+	const struct traffic_params *p = params;
 
-	if ((r = parse_color(o->pos[0], "color", &color)) ||
-	    (r = parse_percent_bp(o->pos[1], "PERCENT", &bp)))
-		return r;
-	if (opt_str(o, "service") && (r = parse_name(opt_str(o, "service"), "--service")))
-		return r;
-	return apply_share(o, color == BGXDP_GREEN ? bp : BGXDP_SHARE_SCALE - bp, false);
+	return run_share(cli, p, p->color == BGXDP_GREEN ? p->percent_bp
+							 : BGXDP_SHARE_SCALE - p->percent_bp);
 }
 
-static int run_rollback(const struct opts *o)
+static int run_rollback(const void *params, struct cli *cli)
 {
-	int r;
-
-	if (opt_str(o, "service") && (r = parse_name(opt_str(o, "service"), "--service")))
-		return r;
-	return apply_share(o, 0, true);
+	return run_share(cli, params, -1);
 }
 
 static const char traffic_exit[] =
@@ -134,12 +104,13 @@ const struct cmd_spec cmd_set = {
 "  store of the service's config word: O(1), whatever the number of flows.\n"
 "  Refused if the color has no up backend.  The previous split is kept for\n"
 "  'bgxdp rollback'.\n",
-	.args = set_args,
-	.opts = svc_opts,
+	.params = set_params,
+	.params_size = sizeof(struct traffic_params),
 	.examples =
 "  bgxdp set green                 # the only service: all new flows to green\n"
 "  bgxdp set blue --service web\n",
 	.exit_status = traffic_exit,
+	.changes_state = true,
 	.run = run_set,
 };
 
@@ -152,13 +123,14 @@ const struct cmd_spec cmd_weight = {
 "  other color gets the rest.  Monotone: raising green's share only moves\n"
 "  flows (or clients, with --affinity client) from blue to green.  Refused if\n"
 "  a color would get a share without an up backend.\n",
-	.args = weight_args,
-	.opts = svc_opts,
+	.params = weight_params,
+	.params_size = sizeof(struct traffic_params),
 	.examples =
 "  bgxdp weight green 10           # canary: 10 % of new flows to green\n"
 "  bgxdp weight green 0.5 --service web\n"
 "  bgxdp weight blue 100           # same as 'bgxdp set blue'\n",
 	.exit_status = traffic_exit,
+	.changes_state = true,
 	.run = run_weight,
 };
 
@@ -171,9 +143,11 @@ const struct cmd_spec cmd_rollback = {
 "  'weight' or 'rollback' (so a second rollback undoes the first).  Rollback is\n"
 "  about the traffic split only: backends and their states stay as they are now.\n"
 "  Refused if a color would get a share without an up backend.\n",
-	.opts = svc_opts,
+	.params = rollback_params,
+	.params_size = sizeof(struct traffic_params),
 	.examples =
 "  bgxdp weight green 10 && bgxdp rollback   # back to the split before\n",
 	.exit_status = traffic_exit,
+	.changes_state = true,
 	.run = run_rollback,
 };

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* commands.h - the command specs, one per subcommand (user/cmd_*.c). */
+/* commands.h - the command specs (user/cli/cmd_*.c) and what they share. */
 #ifndef BGXDP_COMMANDS_H
 #define BGXDP_COMMANDS_H
 
-#include "options.h"
+#include <stdio.h>
+#include "cli.h"
+#include "libbgxdp.h"
+#include "params.h"
 
 extern const struct cmd_spec cmd_attach, cmd_detach, cmd_upgrade;
 extern const struct cmd_spec cmd_service_add, cmd_service_del;
@@ -12,5 +15,15 @@ extern const struct cmd_spec cmd_backend_add, cmd_backend_del, cmd_backend_drain
 extern const struct cmd_spec cmd_set, cmd_weight, cmd_rollback;
 extern const struct cmd_spec cmd_status;
 extern const struct cmd_spec cmd_stats, cmd_metrics, cmd_serve;
+
+/* Every command, in the order of `bgxdp --help`. */
+extern const struct cmd_spec *const cli_commands[];
+extern const size_t cli_command_count;
+
+/* Open the instance of the command's pin dir. */
+int cli_open(struct cli *cli, enum bgx_access access, struct bgx_instance **in);
+
+/* `text` as a JSON string literal (quotes, escapes). */
+void json_string(FILE *f, const char *text);
 
 #endif

@@ -2,8 +2,10 @@
 /*
  * bgxdp - blue-green traffic switcher: command dispatch.
  *
- * Each command is a struct cmd_spec (user/cmd_*.c) listed in cmds[]; its
- * options table drives parsing, defaults and --help (user/options.c).
+ * Each command is a struct cmd_spec (user/cli/cmd_*.c) listed in
+ * cli_commands[]; its parameter table drives parsing into the command's
+ * typed struct, defaults and --help (user/cli/params.c).  A command then
+ * makes one library call (user/lib/libbgxdp.h) and renders the result.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -13,34 +15,14 @@
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "commands.h"
-#include "instance.h"
-#include "options.h"
 #include "security.h"
-#include "util.h"
+
 
 #ifndef BGXDP_VERSION
 #define BGXDP_VERSION "0.1.0"
 #endif
 
-static const struct cmd_spec *const cmds[] = {
-	&cmd_attach,
-	&cmd_detach,
-	&cmd_upgrade,
-	&cmd_service_add,
-	&cmd_service_del,
-	&cmd_backend_add,
-	&cmd_backend_del,
-	&cmd_backend_drain,
-	&cmd_backend_up,
-	&cmd_backend_down,
-	&cmd_set,
-	&cmd_weight,
-	&cmd_rollback,
-	&cmd_status,
-	&cmd_stats,
-	&cmd_metrics,
-	&cmd_serve,
-};
+#define cmds cli_commands
 
 static void usage(FILE *f)
 {
@@ -57,7 +39,7 @@ static void usage(FILE *f)
 "  tc egress program rewrites the replies.  Programs, links and maps are pinned,\n"
 "  so bgxdp exits after each command and the data plane keeps running.\n\n"
 "COMMANDS\n");
-	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+	for (size_t i = 0; i < cli_command_count; i++)
 		fprintf(f, "  %-15s %s\n", cmds[i]->name, cmds[i]->summary);
 	fprintf(f,
 "\nGLOBAL OPTIONS\n"
@@ -110,7 +92,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 /* Longest command name made of argv words: "service add" before "service". */
 static const struct cmd_spec *find_cmd(int argc, char **argv, int *used)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+	for (size_t i = 0; i < cli_command_count; i++) {
 		const char *n = cmds[i]->name, *sp = strchr(n, ' ');
 
 		if (!sp) {
@@ -135,7 +117,7 @@ static int group_usage(const char *group, const char *bad)
 	size_t gl = strlen(group);
 	bool any = false;
 
-	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+	for (size_t i = 0; i < cli_command_count; i++) {
 		const char *n = cmds[i]->name;
 
 		if (!strncmp(n, group, gl) && n[gl] == ' ') {
@@ -152,101 +134,145 @@ static int group_usage(const char *group, const char *bad)
 		       group, list, group);
 		exit(0);
 	}
-	err_set(EINVAL, "%s: %s%s%s%s (expected one of: %s)", group,
+	fprintf(stderr, "bgxdp: %s: %s%s%s%s (expected one of: %s)\n", group,
 		bad ? "unknown subcommand" : "missing subcommand",
 		bad ? " '" : "", bad ? bad : "", bad ? "'" : "", list);
-	fprintf(stderr, "bgxdp: %s\n", err_msg());
 	exit(2);
 }
 
 /* The one error line, and the exit status: 2 for a wrong command line. */
-static int fail(const char *command)
+static int fail(const char *command, const struct bgx_err *e)
 {
+	const char *msg = e->msg[0] ? e->msg : strerror(-e->code);
+
 	if (command)
-		fprintf(stderr, "bgxdp: %s: %s\n", command, err_msg());
+		fprintf(stderr, "bgxdp: %s: %s\n", command, msg);
 	else
-		fprintf(stderr, "bgxdp: %s\n", err_msg());
-	return err_is_usage() ? 2 : 1;
+		fprintf(stderr, "bgxdp: %s\n", msg);
+	return e->usage ? 2 : 1;
+}
+
+/* Global options before the command: --pin-dir, --help, --version.
+ * Returns the index of the command word, or -1 when done (exit code in
+ * *status). */
+static int parse_leading(int argc, char **argv, const char **pin_dir, int *status)
+{
+	struct bgx_err e = { 0 };
+	int i = 1;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			*status = 0;
+			return -1;
+		}
+		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
+			printf("bgxdp %s\n", BGXDP_VERSION);
+			*status = 0;
+			return -1;
+		}
+		if (!strcmp(argv[i], "--pin-dir")) {
+			if (i + 1 >= argc) {
+				bgx_fail_usage(&e, EINVAL, "option --pin-dir needs a value (DIR)");
+				*status = fail(NULL, &e);
+				return -1;
+			}
+			*pin_dir = argv[i + 1];
+			i += 2;
+			continue;
+		}
+		if (!strncmp(argv[i], "--pin-dir=", 10)) {
+			*pin_dir = argv[i] + 10;
+			i++;
+			continue;
+		}
+		bgx_fail_usage(&e, EINVAL, "unknown option '%s' (see 'bgxdp --help')", argv[i]);
+		*status = fail(NULL, &e);
+		return -1;
+	}
+	if (i >= argc) {
+		bgx_fail_usage(&e, EINVAL, "missing command (see 'bgxdp --help')");
+		*status = fail(NULL, &e);
+		return -1;
+	}
+	return i;
+}
+
+/* The pin dir in use: non-empty and absolute (a relative one would name a
+ * different instance in every cwd). */
+static int choose_pin_dir(struct cli *cli, const char *leading)
+{
+	const char *flag = cli->globals.pin_dir ? cli->globals.pin_dir : leading;
+
+	if (flag && !*flag)
+		return bgx_fail_usage(&cli->err, EINVAL, "--pin-dir: empty directory name");
+	cli->pin_dir = bgx_pin_dir_choose(flag);
+	if (cli->pin_dir[0] != '/')
+		return bgx_fail_usage(&cli->err, EINVAL, "pin dir '%s' is not an absolute path (--pin-dir or $%s)",
+				      cli->pin_dir, BGXDP_PIN_DIR_ENV);
+	return 0;
+}
+
+static int run_command(const struct cmd_spec *spec, int argc, char **argv, const char *leading)
+{
+	struct cli cli = { .spec = spec, .out = stdout };
+	void *params = calloc(1, spec->params_size ? spec->params_size : 1);
+	int r;
+
+	if (!params) {
+		bgx_fail(&cli.err, ENOMEM, "out of memory");
+		return fail(spec->name, &cli.err);
+	}
+	r = params_parse(spec, argc, argv, params, &cli.globals, &cli.err);
+	if (r == 1) {
+		params_print_help(spec, stdout);
+		free(params);
+		return 0;
+	}
+	if (r) {
+		free(params);
+		return fail(spec->name, &cli.err);
+	}
+	if ((r = choose_pin_dir(&cli, leading)) ||
+	    (spec->changes_state && (r = security_check_caps(&cli.err))) ||
+	    (r = spec->run(params, &cli))) {
+		free(params);
+		if (!cli.err.code)
+			bgx_fail(&cli.err, r, "%s", strerror(r < 0 ? -r : r));
+		return fail(spec->name, &cli.err);
+	}
+	free(params);
+	return 0;
+}
+
+static void log_to_stderr(enum bgx_log_level level, const char *msg, void *ctx)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+
+	(void)ctx;
+	fprintf(stderr, "bgxdp: %s: %s\n", names[level], msg);
 }
 
 int main(int argc, char **argv)
 {
-	const char *gpin = NULL;
+	const char *leading_pin_dir = NULL;
 	const struct cmd_spec *spec;
-	struct opts o;
-	int i = 1, used = 0, r;
+	int i, used = 0, status = 0;
 
 	/* Pins and directories bgxdp creates are root-only whatever the
 	 * caller's umask (bpffs gives a pin 0600 & ~umask, mkdir 0700 & ~umask). */
 	umask(077);
 	libbpf_set_print(libbpf_print);
-	/* global options before the command */
-	while (i < argc && argv[i][0] == '-') {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
-			printf("bgxdp %s\n", BGXDP_VERSION);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--pin-dir")) {
-			if (i + 1 >= argc) {
-				err_usage(EINVAL, "option --pin-dir needs a value (DIR)");
-				return fail(NULL);
-			}
-			gpin = argv[i + 1];
-			i += 2;
-			continue;
-		}
-		if (!strncmp(argv[i], "--pin-dir=", 10)) {
-			gpin = argv[i] + 10;
-			i++;
-			continue;
-		}
-		err_usage(EINVAL, "unknown option '%s' (see 'bgxdp --help')", argv[i]);
-		return fail(NULL);
-	}
-	if (i >= argc) {
-		err_usage(EINVAL, "missing command (see 'bgxdp --help')");
-		return fail(NULL);
-	}
+	bgx_log_set(log_to_stderr, getenv("BGXDP_DEBUG") ? BGX_LOG_DEBUG : BGX_LOG_WARN, NULL);
+	if ((i = parse_leading(argc, argv, &leading_pin_dir, &status)) < 0)
+		return status;
 	spec = find_cmd(argc - i, argv + i, &used);
 	if (!spec) {
+		struct bgx_err e = { 0 };
+
 		group_usage(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
-		err_usage(EINVAL, "unknown command '%s' (see 'bgxdp --help')", argv[i]);
-		return fail(NULL);
+		bgx_fail_usage(&e, EINVAL, "unknown command '%s' (see 'bgxdp --help')", argv[i]);
+		return fail(NULL, &e);
 	}
-	memset(&o, 0, sizeof(o));
-	o.global_pin_dir = gpin;
-	r = opts_parse(spec, argc - i - used, argv + i + used, &o);
-	if (r == 1) {
-		opts_print_help(spec, stdout);
-		return 0;
-	}
-	if (r) {
-		if (!err_msg()[0])
-			err_usage(EINVAL, "bad usage (see 'bgxdp %s --help')", spec->name);
-		fprintf(stderr, "bgxdp: %s: %s\n", spec->name, err_msg());
-		return 2;
-	}
-	if ((gpin && !*gpin) || (opt_given(&o, "pin-dir") && !*opt_str(&o, "pin-dir"))) {
-		err_usage(EINVAL, "--pin-dir: empty directory name");
-		return fail(spec->name);
-	}
-	/* A relative pin dir would name a different instance in every cwd. */
-	if (instance_pin_dir(&o)[0] != '/') {
-		err_usage(EINVAL, "pin dir '%s' is not an absolute path (--pin-dir or $%s)",
-			  instance_pin_dir(&o), BGXDP_PIN_DIR_ENV);
-		return fail(spec->name);
-	}
-	if (security_check_caps(spec->name))
-		return fail(spec->name);
-	r = spec->run(&o);
-	if (r) {
-		if (!err_msg()[0])
-			err_set(r, "%s", strerror(r < 0 ? -r : r));
-		return fail(spec->name);
-	}
-	return 0;
+	return run_command(spec, argc - i - used, argv + i + used, leading_pin_dir);
 }

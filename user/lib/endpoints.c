@@ -3,8 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
-#include "endpoints.h"
-#include "util.h"
+#include "instance.h"
 
 static void endpoint_key(const struct backend *be, __u8 proto, struct vip_key *key)
 {
@@ -16,19 +15,19 @@ static void endpoint_key(const struct backend *be, __u8 proto, struct vip_key *k
 }
 
 /* Does service `id` list the endpoint in either color? */
-static bool service_lists(struct instance *in, __u32 id, const struct vip_key *key)
+static bool service_lists(struct bgx_instance *in, __u32 id, const struct vip_key *key)
 {
 	struct svc_meta meta;
 	struct backend be;
 
-	if (id >= BGXDP_MAX_SERVICES || svc_meta_read(in, id, &meta) || !meta.in_use ||
+	if (id >= BGXDP_MAX_SERVICES || svc_meta_read(in, id, &meta, NULL) || !meta.in_use ||
 	    meta.vip.proto != key->proto)
 		return false;
 	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
 		for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++) {
 			__u32 k = backend_index(id, c, s);
 
-			if (bpf_map_lookup_elem(in->map_fd[MAP_BACKENDS], &k, &be))
+			if (bpf_map_lookup_elem(in->map_fd[MAP_backends], &k, &be))
 				continue;
 			if (be.state != BACKEND_EMPTY && be.family == key->family &&
 			    be.port == key->port && !memcmp(be.addr, key->addr, BGXDP_ADDR_LEN))
@@ -40,9 +39,9 @@ static bool service_lists(struct instance *in, __u32 id, const struct vip_key *k
 
 /* Remove entries matching `pred`: entries of service `id`, or (id ==
  * BGXDP_MAX_SERVICES) every entry its service no longer lists. */
-static int endpoint_sweep(struct instance *in, __u32 id)
+static int endpoint_sweep(struct bgx_instance *in, __u32 id, struct bgx_err *e)
 {
-	int fd = in->map_fd[MAP_BACKEND_SERVICES];
+	int fd = in->map_fd[MAP_backend_services];
 	struct vip_key key, next, *prev = NULL;
 	struct vip_key *doomed;
 	size_t n = 0, cap = BGXDP_MAX_SERVICES * BGXDP_COLORS * BGXDP_MAX_BACKENDS;
@@ -51,7 +50,7 @@ static int endpoint_sweep(struct instance *in, __u32 id)
 
 	doomed = calloc(cap, sizeof(*doomed));
 	if (!doomed)
-		return err_set(ENOMEM, "out of memory");
+		return bgx_fail(e, ENOMEM, "out of memory");
 	/* Collect first: deleting while walking restarts the walk. */
 	while (n < cap && !bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
@@ -64,7 +63,7 @@ static int endpoint_sweep(struct instance *in, __u32 id)
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (bpf_map_delete_elem(fd, &doomed[i]) && errno != ENOENT) {
-			r = err_set(errno, "cannot update map backend_services: %s", strerror(errno));
+			r = bgx_fail(e, errno, "cannot update map backend_services: %s", strerror(errno));
 			break;
 		}
 	}
@@ -72,10 +71,10 @@ static int endpoint_sweep(struct instance *in, __u32 id)
 	return r;
 }
 
-int endpoint_claim(struct instance *in, __u32 id, const struct svc_meta *meta,
-		   const struct backend *be, const char *text)
+int endpoint_claim(struct bgx_instance *in, __u32 id, const struct svc_meta *meta,
+		   const struct backend *be, const char *text, struct bgx_err *e)
 {
-	int fd = in->map_fd[MAP_BACKEND_SERVICES];
+	int fd = in->map_fd[MAP_backend_services];
 	struct backend_service val = { 0 }, old;
 	struct vip_key key;
 	int r;
@@ -85,9 +84,9 @@ int endpoint_claim(struct instance *in, __u32 id, const struct svc_meta *meta,
 	    service_lists(in, old.service_id, &key)) {
 		struct svc_meta other;
 
-		if (svc_meta_read(in, old.service_id, &other))
+		if (svc_meta_read(in, old.service_id, &other, NULL))
 			other.name[0] = 0;
-		return err_set(EADDRINUSE, "%s is a backend of service '%s' already; "
+		return bgx_fail(e, EADDRINUSE, "%s is a backend of service '%s' already; "
 			       "a backend address and port can serve one service", text, other.name);
 	}
 	memcpy(val.vip, meta->vip.addr, BGXDP_ADDR_LEN);
@@ -101,16 +100,16 @@ int endpoint_claim(struct instance *in, __u32 id, const struct svc_meta *meta,
 	if (!bpf_map_update_elem(fd, &key, &val, BPF_ANY))
 		return 0;
 	if (errno != E2BIG)
-		return err_set(errno, "cannot update map backend_services: %s", strerror(errno));
+		return bgx_fail(e, errno, "cannot update map backend_services: %s", strerror(errno));
 	/* Full of endpoints that no service lists any more: reclaim them. */
-	if ((r = endpoint_sweep(in, BGXDP_MAX_SERVICES)))
+	if ((r = endpoint_sweep(in, BGXDP_MAX_SERVICES, e)))
 		return r;
 	if (bpf_map_update_elem(fd, &key, &val, BPF_ANY))
-		return err_set(errno, "cannot update map backend_services: %s", strerror(errno));
+		return bgx_fail(e, errno, "cannot update map backend_services: %s", strerror(errno));
 	return 0;
 }
 
-int endpoint_release_service(struct instance *in, __u32 id)
+int endpoint_release_service(struct bgx_instance *in, __u32 id, struct bgx_err *e)
 {
-	return endpoint_sweep(in, id);
+	return endpoint_sweep(in, id, e);
 }

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <netinet/in.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "flow_table.h"
-#include "util.h"
+#include "instance.h"
 
 #define FLOW_BATCH 4096
 
@@ -26,9 +28,10 @@ static int walk_one_by_one(int fd, flow_visit_fn visit, void *ctx)
 	return 0;
 }
 
-int flows_for_each(struct instance *in, flow_visit_fn visit, flow_restart_fn restart, void *ctx)
+int flows_for_each(struct bgx_instance *in, flow_visit_fn visit, flow_restart_fn restart, void *ctx,
+		   struct bgx_err *e)
 {
-	int fd = in->map_fd[MAP_FLOWS];
+	int fd = in->map_fd[MAP_flows];
 	struct flow_key *keys = calloc(FLOW_BATCH, sizeof(*keys));
 	struct flow_value *values = calloc(FLOW_BATCH, sizeof(*values));
 	struct flow_key in_batch, out_batch;
@@ -36,16 +39,16 @@ int flows_for_each(struct instance *in, flow_visit_fn visit, flow_restart_fn res
 	int r = 0;
 
 	if (!keys || !values) {
-		r = err_set(ENOMEM, "out of memory");
+		r = bgx_fail(e, ENOMEM, "out of memory");
 		goto out;
 	}
 	for (;;) {
 		LIBBPF_OPTS(bpf_map_batch_opts, opts);
 		__u32 count = FLOW_BATCH;
-		int e = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys,
-					     values, &count, &opts);
+		int ended = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys,
+						 values, &count, &opts);
 
-		if (e && errno != ENOENT) {
+		if (ended && errno != ENOENT) {
 			if (!first && restart)
 				restart(ctx);
 			r = walk_one_by_one(fd, visit, ctx);
@@ -53,7 +56,7 @@ int flows_for_each(struct instance *in, flow_visit_fn visit, flow_restart_fn res
 		}
 		for (__u32 i = 0; i < count && !r; i++)
 			r = visit(&keys[i], &values[i], ctx);
-		if (r || e)             /* stopped, or ENOENT: that was the last */
+		if (r || ended)         /* stopped, or ENOENT: that was the last */
 			break;
 		in_batch = out_batch;
 		first = false;
@@ -82,7 +85,7 @@ static int collect_service_flow(const struct flow_key *key, const struct flow_va
 		struct flow_key *grown = realloc(p->doomed, capacity * sizeof(*grown));
 
 		if (!grown)
-			return err_set(ENOMEM, "out of memory");
+			return -ENOMEM;
 		p->doomed = grown;
 		p->capacity = capacity;
 	}
@@ -95,16 +98,62 @@ static void forget_collected(void *ctx)
 	((struct purge *)ctx)->count = 0;
 }
 
-int flows_purge_service(struct instance *in, __u32 id)
+int flows_purge_service(struct bgx_instance *in, __u32 id, struct bgx_err *e)
 {
 	struct purge p = { .service_id = id };
-	int fd = in->map_fd[MAP_FLOWS];
-	int r = flows_for_each(in, collect_service_flow, forget_collected, &p);
+	int fd = in->map_fd[MAP_flows];
+	int r = flows_for_each(in, collect_service_flow, forget_collected, &p, e);
+
+	if (r == -ENOMEM)
+		bgx_fail(e, r, "out of memory");
 
 	/* Collected first, deleted after: deleting under a walk restarts it. */
 	for (size_t i = 0; i < p.count && !r; i++)
 		if (bpf_map_delete_elem(fd, &p.doomed[i]) && errno != ENOENT)
-			r = err_set(errno, "cannot update map flows: %s", strerror(errno));
+			r = bgx_fail(e, errno, "cannot update map flows: %s", strerror(errno));
 	free(p.doomed);
 	return r;
+}
+
+static __u64 idle_limit(const struct flow_key *k, const struct flow_value *v)
+{
+	if (k->proto == IPPROTO_UDP)
+		return FLOW_UDP_IDLE_NS;
+	return v->state == FLOW_CLOSING ? FLOW_TCP_CLOSING_NS : FLOW_TCP_IDLE_NS;
+}
+
+struct live_count {
+	__u64 (*live)[BGXDP_COLORS];
+	__u64 now;
+};
+
+static int count_if_live(const struct flow_key *key, const struct flow_value *value, void *ctx)
+{
+	struct live_count *c = ctx;
+
+	/* last_seen after `now`: stamped by another CPU as we read the clock. */
+	if (value->service_id < BGXDP_MAX_SERVICES && value->color < BGXDP_COLORS &&
+	    (value->last_seen_ns + idle_limit(key, value) > c->now || value->last_seen_ns > c->now))
+		c->live[value->service_id][value->color]++;
+	return 0;
+}
+
+static void count_restart(void *ctx)
+{
+	struct live_count *c = ctx;
+
+	memset(c->live, 0, sizeof(__u64) * BGXDP_MAX_SERVICES * BGXDP_COLORS);
+}
+
+int flows_count_live(struct bgx_instance *in, __u64 live[BGXDP_MAX_SERVICES][BGXDP_COLORS],
+		     struct bgx_err *e)
+{
+	struct live_count c = { .live = live };
+	struct timespec ts;
+
+	/* The data plane stamps flows with bpf_ktime_get_coarse_ns(). */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	c.now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	memset(live, 0, sizeof(__u64) * BGXDP_MAX_SERVICES * BGXDP_COLORS);
+	return flows_for_each(in, count_if_live, count_restart, &c, e);
 }

@@ -15,10 +15,15 @@ typedef void (*flow_restart_fn)(void *ctx);
  * has them, else one entry at a time.  The data plane keeps inserting and
  * evicting meanwhile, so the walk is a snapshot of nothing in particular:
  * good for counts and clean-ups, not for exact figures. */
-int flows_for_each(struct instance *in, flow_visit_fn visit, flow_restart_fn restart, void *ctx);
+int flows_for_each(struct bgx_instance *in, flow_visit_fn visit, flow_restart_fn restart,
+		   void *ctx, struct bgx_err *e);
 
 /* Delete every flow entry of service `id` (after it is unpublished), so a
  * later service in the same slot never inherits them. */
-int flows_purge_service(struct instance *in, __u32 id);
+int flows_purge_service(struct bgx_instance *in, __u32 id, struct bgx_err *e);
+
+/* live[svc][color]: flows of the table that have not idled out. */
+int flows_count_live(struct bgx_instance *in, __u64 live[BGXDP_MAX_SERVICES][BGXDP_COLORS],
+		     struct bgx_err *e);
 
 #endif

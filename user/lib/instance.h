@@ -1,93 +1,110 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * instance.h - the pinned bgxdp instance: pin dir, bpffs, locking, maps,
- * and the service-level operations every command shares (find a service,
- * read a color's backends, rebuild its ring and publish the config word).
+ * instance.h - inside the library: the open instance and the primitives
+ * every operation is made of (service lookup, config word, a color's
+ * backend slots).  Not for front ends: they use libbgxdp.h.
  */
 #ifndef BGXDP_INSTANCE_H
 #define BGXDP_INSTANCE_H
 
 #include <limits.h>
 #include <stdbool.h>
-#include "bgxdp.h"
-#include "options.h"
+#include <stddef.h>
+#include <string.h>
+#include "bgxdp_maps.h"
+#include "libbgxdp.h"
 
-enum instance_map {
-	MAP_SERVICES,
-	MAP_SVC_CONFIG,
-	MAP_VIP_FILTER,
-	MAP_BACKENDS,
-	MAP_MAGLEV_RINGS,
-	MAP_FLOWS,
-	MAP_BACKEND_SERVICES,
-	MAP_SETTINGS,
-	MAP_TX_PORTS,
-	MAP_NEXT_HOPS,
-	MAP_COLOR_COUNTERS,
-	MAP_BACKEND_COUNTERS,
-	MAP_PASSED_COUNTERS,
-	MAP_SVC_META,
+#define BGX_MAP_ENUM(name) MAP_##name,
+enum bgx_map {
+	BGXDP_MAP_LIST(BGX_MAP_ENUM)
 	MAP_COUNT
 };
 
-extern const char *const instance_map_names[MAP_COUNT];
+extern const char *const bgx_map_names[MAP_COUNT];
 
-#define PROG_XDP_PIN  "prog_xdp_ingress"
-#define PROG_TC_PIN   "prog_tc_egress"
+#define PROG_XDP_PIN    "prog_xdp_ingress"
+#define PROG_TC_PIN     "prog_tc_egress"
 #define LINK_XDP_PREFIX "link_xdp_"
 
-struct instance {
-	char pin_dir[PATH_MAX];
-	int dir_fd;                     /* open (and flock-ed if locked) */
+struct bgx_instance {
+	char pin_dir[PATH_MAX];         /* "" when opened from an object */
+	int dir_fd;                     /* -1 when opened from an object */
+	bool writable;                  /* locked (pins) or a private object */
 	int map_fd[MAP_COUNT];
+	bool own_map_fds;               /* close them (not an object's) */
 	volatile __u64 *cfg;            /* mmap of svc_config */
 	size_t cfg_len;
+	bgx_step_fn step_fn;
+	void *step_ctx;
 };
 
-/* --pin-dir (after or before the command), $BGXDP_PIN_DIR, the default. */
-const char *instance_pin_dir(const struct opts *o);
+/* ---- opening (instance.c) ---- */
 
-/* Mount bpffs at /sys/fs/bpf when the pin dir is under it and it is not
- * mounted (as bpftool does). */
-int instance_ensure_bpffs(const char *pin_dir);
+/* Open the pin dir (creating it 0700 if `create`, mounting bpffs first when
+ * it is under /sys/fs/bpf), lock it if `lock`.  Fills in->pin_dir/dir_fd. */
+int instance_lock_dir(struct bgx_instance *in, const char *pin_dir, bool create, bool lock,
+		      struct bgx_err *e);
+/* Does the locked dir hold an instance (its svc_config pin)? */
+bool instance_exists(const struct bgx_instance *in);
+int instance_open_maps(struct bgx_instance *in, struct bgx_err *e);
+/* Release everything; the struct itself is the caller's. */
+void instance_release(struct bgx_instance *in);
+int instance_path(const struct bgx_instance *in, const char *name, char *buf, size_t len);
+int instance_must_write(const struct bgx_instance *in, struct bgx_err *e);
 
-/* Open (and create with mode 0700 if `create`, mounting bpffs first if
- * needed) the pin dir, take the exclusive flock if `lock`.  Sets
- * in->dir_fd.  Says clearly when the dir is not on bpffs, and refuses an
- * untrusted one (security.h). */
-int instance_lock_dir(struct instance *in, const char *pin_dir, bool create, bool lock);
+/* Copy a string into a fixed-size field, cut to fit, always terminated. */
+static inline void str_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
 
-/* Does the pin dir hold an instance (the svc_config pin)? */
-bool instance_exists(const struct instance *in);
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
 
-/* Open an existing instance: lock (if asked), open every map, mmap the
- * config words.  No instance -> clear error. */
-int instance_open(struct instance *in, const char *pin_dir, bool lock);
-/* Open the maps of an instance whose dir is already locked. */
-int instance_open_maps(struct instance *in);
-void instance_close(struct instance *in);
+/* A kill point between two steps of an operation (tests). */
+static inline void instance_step(const struct bgx_instance *in, const char *op,
+				 const char *step)
+{
+	if (in->step_fn)
+		in->step_fn(op, step, in->step_ctx);
+}
 
-int instance_path(const struct instance *in, const char *name, char *buf, size_t len);
+/* ---- services (service.c) ---- */
 
-/* ---- services ---- */
+/* name NULL: the only configured service (error if 0 or more than 1). */
+int svc_find(struct bgx_instance *in, const char *name, __u32 *id, struct svc_meta *meta,
+	     struct bgx_err *e);
+int svc_meta_read(struct bgx_instance *in, __u32 id, struct svc_meta *meta, struct bgx_err *e);
+int svc_meta_write(struct bgx_instance *in, __u32 id, const struct svc_meta *meta,
+		   struct bgx_err *e);
+__u64 svc_word(const struct bgx_instance *in, __u32 id);
+void svc_publish(struct bgx_instance *in, __u32 id, __u64 word);
 
-/* name NULL: the only configured service (error if 0 or >1). */
-int svc_find(struct instance *in, const char *name, __u32 *id, struct svc_meta *meta);
-int svc_meta_read(struct instance *in, __u32 id, struct svc_meta *meta);
-int svc_meta_write(struct instance *in, __u32 id, const struct svc_meta *meta);
-__u64 svc_word(struct instance *in, __u32 id);
-void svc_publish(struct instance *in, __u32 id, __u64 word);
+/* ---- a color's backends and ring (ring.c) ---- */
 
-/* All BGXDP_MAX_BACKENDS slots of one color. */
-int color_backends_read(struct instance *in, __u32 id, __u32 color, struct backend *bk);
-__u32 backends_up(const struct backend *bk);
-/* Build `color`'s ring from bk[] into the inactive buffer and return the
- * word that makes it live (not yet published): ring bit flipped, has
- * backends set/cleared, next generation. */
-int color_prepare_ring(struct instance *in, __u32 id, __u32 color,
-		       const struct backend *bk, __u64 word, __u64 *new_word);
+int color_backends_read(struct bgx_instance *in, __u32 id, __u32 color, struct backend *bk,
+			struct bgx_err *e);
+__u32 backends_in_ring(const struct backend *bk);
+/* Build `color`'s ring from bk[] into the inactive buffer (after a grace
+ * period for packets still reading it) and return the word that makes it
+ * live: ring bit flipped, has-backends bit set or cleared, next generation.
+ * Nothing is published. */
+int color_prepare_ring(struct bgx_instance *in, __u32 id, __u32 color,
+		       const struct backend *bk, __u64 word, __u64 *new_word, struct bgx_err *e);
 
-/* Share in basis points a color receives under `word`. */
-__u32 word_color_share(__u64 word, __u32 color);
+/* ---- the VIP filter (vip_filter.c) ---- */
 
-#endif
+/* Mark `key` as a possible VIP: before it goes into the services map. */
+int vip_filter_add(struct bgx_instance *in, const struct vip_key *key, struct bgx_err *e);
+/* Recompute the filter from the services map: after a VIP is deleted. */
+int vip_filter_rebuild(struct bgx_instance *in, struct bgx_err *e);
+
+/* ---- backend endpoints for tc egress (endpoints.c) ---- */
+
+/* Record that `be` serves service `id`.  EADDRINUSE if another service
+ * still lists the endpoint; `text` names it in that message. */
+int endpoint_claim(struct bgx_instance *in, __u32 id, const struct svc_meta *meta,
+		   const struct backend *be, const char *text, struct bgx_err *e);
+int endpoint_release_service(struct bgx_instance *in, __u32 id, struct bgx_err *e);
+
+#endif /* BGXDP_INSTANCE_H */

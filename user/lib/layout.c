@@ -8,18 +8,12 @@
 #include <bpf/bpf.h>
 #include "instance.h"
 #include "layout.h"
-#include "util.h"
+#include "pindir.h"
 
 /* Sized by `attach --flows` when the instance is created. */
 #define RESIZABLE_MAP "flows"
 
 static const char refuse_hint[] = "detach and attach again to start a new instance";
-
-bool layout_pin_is_prog_or_link(const char *pin_name)
-{
-	return !strncmp(pin_name, "prog_", 5) || !strncmp(pin_name, LINK_XDP_PREFIX,
-							  strlen(LINK_XDP_PREFIX));
-}
 
 /* .rodata, .bss, .data: per-load sections, never pinned. */
 static bool map_is_pinned_kind(const struct bpf_map *map)
@@ -35,9 +29,9 @@ static const char *type_name(enum bpf_map_type t)
 }
 
 static int differs(const char *name, const char *what, unsigned long long pinned,
-		   unsigned long long built)
+		   unsigned long long built, struct bgx_err *e)
 {
-	return err_set(EINVAL, "map '%s' %s is %llu in the pinned instance, %llu in this build: %s",
+	return bgx_fail(e, EINVAL, "map '%s' %s is %llu in the pinned instance, %llu in this build: %s",
 		       name, what, pinned, built, refuse_hint);
 }
 
@@ -50,7 +44,8 @@ static __u32 pinned_flags(const struct bpf_map_info *info)
 	return info->map_flags;
 }
 
-static int check_one(const struct bpf_map *map, int dir_fd, const char *pin_dir)
+static int check_one(const struct bpf_map *map, int dir_fd, const char *pin_dir,
+		     struct bgx_err *e)
 {
 	const char *name = bpf_map__name(map);
 	struct bpf_map_info info;
@@ -59,28 +54,28 @@ static int check_one(const struct bpf_map *map, int dir_fd, const char *pin_dir)
 	int fd, r = 0;
 
 	if (faccessat(dir_fd, name, F_OK, 0))
-		return err_set(EINVAL, "map '%s' is in this build but not in the pinned instance %s: %s",
+		return bgx_fail(e, EINVAL, "map '%s' is in this build but not in the pinned instance %s: %s",
 			       name, pin_dir, refuse_hint);
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return err_set(errno, "cannot open pinned map %s: %s", path, strerror(errno));
+		return bgx_fail(e, errno, "cannot open pinned map %s: %s", path, strerror(errno));
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		r = err_set(errno, "%s is not a BPF map: %s", path, strerror(errno));
+		r = bgx_fail(e, errno, "%s is not a BPF map: %s", path, strerror(errno));
 		goto out;
 	}
 	if (info.type != bpf_map__type(map))
-		r = err_set(EINVAL, "map '%s' type is %s in the pinned instance, %s in this build: %s",
+		r = bgx_fail(e, EINVAL, "map '%s' type is %s in the pinned instance, %s in this build: %s",
 			    name, type_name(info.type), type_name(bpf_map__type(map)), refuse_hint);
 	else if (info.key_size != bpf_map__key_size(map))
-		r = differs(name, "key size", info.key_size, bpf_map__key_size(map));
+		r = differs(name, "key size", info.key_size, bpf_map__key_size(map), e);
 	else if (info.value_size != bpf_map__value_size(map))
-		r = differs(name, "value size", info.value_size, bpf_map__value_size(map));
+		r = differs(name, "value size", info.value_size, bpf_map__value_size(map), e);
 	else if (info.max_entries != bpf_map__max_entries(map) && strcmp(name, RESIZABLE_MAP))
-		r = differs(name, "max_entries", info.max_entries, bpf_map__max_entries(map));
+		r = differs(name, "max_entries", info.max_entries, bpf_map__max_entries(map), e);
 	else if (pinned_flags(&info) != bpf_map__map_flags(map))
-		r = err_set(EINVAL, "map '%s' flags are 0x%x in the pinned instance, 0x%x in this build: %s",
+		r = bgx_fail(e, EINVAL, "map '%s' flags are 0x%x in the pinned instance, 0x%x in this build: %s",
 			    name, pinned_flags(&info), bpf_map__map_flags(map), refuse_hint);
 out:
 	close(fd);
@@ -88,33 +83,36 @@ out:
 }
 
 /* A pinned map this build does not have would be orphaned by an upgrade. */
-static int check_pinned_known(struct bpf_object *obj, int dir_fd, const char *pin_dir)
-{
-	struct dirent *e;
-	int fd = dup(dir_fd), r = 0;
-	DIR *d;
+struct known_ctx {
+	struct bpf_object *obj;
+	const char *pin_dir;
+	struct bgx_err *e;
+};
 
-	if (fd < 0)
-		return err_set(errno, "cannot read %s: %s", pin_dir, strerror(errno));
-	d = fdopendir(fd);
-	if (!d) {
-		r = err_set(errno, "cannot read %s: %s", pin_dir, strerror(errno));
-		close(fd);
-		return r;
-	}
-	rewinddir(d);
-	while (!r && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || layout_pin_is_prog_or_link(e->d_name))
-			continue;
-		if (!bpf_object__find_map_by_name(obj, e->d_name))
-			r = err_set(EINVAL, "map '%s' is pinned in the instance %s but this build has no such map: %s",
-				    e->d_name, pin_dir, refuse_hint);
-	}
-	closedir(d);
+static int check_known(int dir_fd, const char *name, void *ctx)
+{
+	struct known_ctx *k = ctx;
+
+	(void)dir_fd;
+	if (name[0] == '.' || pindir_is_prog_or_link(name) ||
+	    bpf_object__find_map_by_name(k->obj, name))
+		return 0;
+	return bgx_fail(k->e, EINVAL, "map '%s' is pinned in the instance %s but this build has no such map: %s",
+			name, k->pin_dir, refuse_hint);
+}
+
+static int check_pinned_known(struct bpf_object *obj, int dir_fd, const char *pin_dir,
+			      struct bgx_err *e)
+{
+	struct known_ctx k = { .obj = obj, .pin_dir = pin_dir, .e = e };
+	int r = pindir_for_each(dir_fd, check_known, &k);
+
+	if (r && !(e && e->code))
+		return bgx_fail(e, r, "cannot read %s: %s", pin_dir, strerror(-r));
 	return r;
 }
 
-int layout_check(struct bpf_object *obj, int dir_fd, const char *pin_dir)
+int layout_check(struct bpf_object *obj, int dir_fd, const char *pin_dir, struct bgx_err *e)
 {
 	struct bpf_map *map;
 	int r;
@@ -122,8 +120,8 @@ int layout_check(struct bpf_object *obj, int dir_fd, const char *pin_dir)
 	bpf_object__for_each_map(map, obj) {
 		if (!map_is_pinned_kind(map))
 			continue;
-		if ((r = check_one(map, dir_fd, pin_dir)))
+		if ((r = check_one(map, dir_fd, pin_dir, e)))
 			return r;
 	}
-	return check_pinned_known(obj, dir_fd, pin_dir);
+	return check_pinned_known(obj, dir_fd, pin_dir, e);
 }

@@ -13,17 +13,15 @@
 
 #include <stdbool.h>
 #include <bpf/libbpf.h>
-
-/* Pin names in the pin dir that are not maps. */
-bool layout_pin_is_prog_or_link(const char *pin_name);
+#include "bgx_err.h"
 
 /*
  * Compare every map of `obj` (opened, not loaded) with the map pinned under
  * the same name in the directory `dir_fd` (`pin_dir` is its path, for
  * messages), and every map pinned there with the object.  Returns 0 when
  * they all match, else -EINVAL (-errno on a system error) with one message
- * recorded (err_set) that names the first map that differs and how.
+ * recorded that names the first map that differs and how.
  */
-int layout_check(struct bpf_object *obj, int dir_fd, const char *pin_dir);
+int layout_check(struct bpf_object *obj, int dir_fd, const char *pin_dir, struct bgx_err *e);
 
 #endif

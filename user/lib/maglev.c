@@ -57,7 +57,7 @@ int maglev_build(const struct backend *backends, __u32 count, struct maglev_ring
 		return -EINVAL;
 	memset(ring, 0, sizeof(*ring));
 	for (__u32 i = 0; i < count; i++)
-		if (backends[i].state == BACKEND_UP)
+		if (backend_in_ring(&backends[i]))
 			n++;
 	if (!n)
 		return 0;
@@ -73,7 +73,7 @@ int maglev_build(const struct backend *backends, __u32 count, struct maglev_ring
 		const struct backend *b = &backends[i];
 		__u64 w;
 
-		if (b->state != BACKEND_UP)
+		if (!backend_in_ring(b))
 			continue;
 		w = b->weight ? b->weight : 1;
 		mb[n].idx = i;

@@ -1,67 +1,155 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * recover.c - finishing what a killed writer left half-done.
+ *
+ * Every operation orders its steps so that packets always see a whole
+ * config; what a kill between two steps can leave is an instance whose
+ * control-plane records disagree with what is published:
+ *  - a service marked SVC_DELETING: `service del` began; finish it;
+ *  - a live service whose word is not published yet: `service add` wrote
+ *    everything but the word; finish it from the metadata;
+ *  - a share change marked pending: publish it if the word is still the
+ *    one it replaced, else only clear the mark;
+ *  - a color whose live ring is not the ring its backend slots build (a
+ *    backend command killed between the slot and the ring): publish the
+ *    ring the slots build.
+ * Writers run this under the pin dir's lock before their own change.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "config_word.h"
+#include "instance.h"
 #include "maglev.h"
-#include "recover.h"
-#include "util.h"
+
+struct recovery {
+	struct backend *bk;
+	struct maglev_ring *want, *live;
+	int republished;
+};
 
 /* Is the ring `bk` builds the one `word` makes live for `color`? */
-static int color_ring_is_live(struct instance *in, __u32 id, __u32 color, __u64 word,
-			      const struct backend *bk, struct maglev_ring *want,
-			      struct maglev_ring *live)
+static int color_ring_is_live(struct bgx_instance *in, __u32 id, __u32 color, __u64 word,
+			      struct recovery *rc, struct bgx_err *e)
 {
 	__u32 key = ring_index(id, color, cfg_ring_buffer(word, color));
 	bool has = word & CFG_HAS_BACKENDS(color);
-	int n = maglev_build(bk, BGXDP_MAX_BACKENDS, want);
+	int n = maglev_build(rc->bk, BGXDP_MAX_BACKENDS, rc->want);
 
 	if (n < 0)
-		return err_set(n, "cannot build a Maglev ring: %s", strerror(-n));
+		return bgx_fail(e, n, "cannot build a Maglev ring: %s", strerror(-n));
 	if (!n || !has)
 		return !n == !has;
-	if (bpf_map_lookup_elem(in->map_fd[MAP_MAGLEV_RINGS], &key, live))
-		return err_set(errno, "cannot read maglev_rings[%u]: %s", key, strerror(errno));
-	return !memcmp(want->slots, live->slots, sizeof(want->slots));
+	if (bpf_map_lookup_elem(in->map_fd[MAP_maglev_rings], &key, rc->live))
+		return bgx_fail(e, errno, "cannot read maglev_rings[%u]: %s", key, strerror(errno));
+	return !memcmp(rc->want->slots, rc->live->slots, sizeof(rc->want->slots));
 }
 
-int instance_recover(struct instance *in)
+static int recover_rings(struct bgx_instance *in, __u32 id, struct recovery *rc,
+			 struct bgx_err *e)
 {
-	struct backend *bk = calloc(BGXDP_MAX_BACKENDS, sizeof(*bk));
-	struct maglev_ring *want = malloc(sizeof(*want)), *live = malloc(sizeof(*live));
-	int r = 0, republished = 0;
+	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
+		__u64 word = svc_word(in, id), new_word;
+		int is_live, r;
 
-	if (!bk || !want || !live) {
-		r = err_set(ENOMEM, "out of memory");
-		goto out;
-	}
-	for (__u32 id = 0; id < BGXDP_MAX_SERVICES && !r; id++) {
-		struct svc_meta m;
-
-		if ((r = svc_meta_read(in, id, &m)) || !m.in_use)
+		if ((r = color_backends_read(in, id, c, rc->bk, e)))
+			return r;
+		is_live = color_ring_is_live(in, id, c, word, rc, e);
+		if (is_live < 0)
+			return is_live;
+		if (is_live)
 			continue;
-		for (__u32 c = 0; c < BGXDP_COLORS && !r; c++) {
-			__u64 word = svc_word(in, id), new_word;
-			int is_live;
-
-			if ((r = color_backends_read(in, id, c, bk)))
-				break;
-			is_live = color_ring_is_live(in, id, c, word, bk, want, live);
-			if (is_live < 0) {
-				r = is_live;
-				break;
-			}
-			if (is_live)
-				continue;
-			if ((r = color_prepare_ring(in, id, c, bk, word, &new_word)))
-				break;
-			svc_publish(in, id, new_word);
-			republished++;
-		}
+		if ((r = color_prepare_ring(in, id, c, rc->bk, word, &new_word, e)))
+			return r;
+		svc_publish(in, id, new_word);
+		rc->republished++;
+		bgx_log(BGX_LOG_WARN, "recovered service %u %s: republished the ring its backends build",
+			id, color_name(c));
 	}
-out:
-	free(bk);
-	free(want);
-	free(live);
-	return r ? r : republished;
+	return 0;
+}
+
+/* `service add` stopped before its word: insert what is missing, publish. */
+static int finish_service_add(struct bgx_instance *in, __u32 id, const struct svc_meta *m,
+			      struct bgx_err *e)
+{
+	struct vip_value vv = { .service_id = id };
+	int r;
+
+	if ((r = vip_filter_add(in, &m->vip, e)) ||
+	    (m->preview.family && (r = vip_filter_add(in, &m->preview, e))))
+		return r;
+	if (bpf_map_update_elem(in->map_fd[MAP_services], &m->vip, &vv, BPF_ANY))
+		return bgx_fail(e, errno, "cannot add the VIP to map services: %s", strerror(errno));
+	vv.flags = VIP_FLAG_PREVIEW;
+	if (m->preview.family &&
+	    bpf_map_update_elem(in->map_fd[MAP_services], &m->preview, &vv, BPF_ANY))
+		return bgx_fail(e, errno, "cannot add the preview address to map services: %s",
+				strerror(errno));
+	svc_publish(in, id, cfg_next_generation(CFG_CONFIGURED |
+						(m->affinity_client ? CFG_AFFINITY_CLIENT : 0)));
+	bgx_log(BGX_LOG_WARN, "recovered service %s: finished its add", m->name);
+	return 1;
+}
+
+static int finish_share_change(struct bgx_instance *in, __u32 id, struct svc_meta *m,
+			       struct bgx_err *e)
+{
+	__u64 word = svc_word(in, id);
+	int done = 0;
+
+	if (word == m->previous_word) {
+		svc_publish(in, id, cfg_next_generation(cfg_with_share(word, m->pending_green_share)));
+		bgx_log(BGX_LOG_WARN, "recovered service %s: published its pending share change",
+			m->name);
+		done = 1;
+	}
+	m->share_pending = 0;
+	return svc_meta_write(in, id, m, e) ?: done;
+}
+
+static int recover_service(struct bgx_instance *in, __u32 id, struct recovery *rc,
+			   struct bgx_err *e)
+{
+	struct svc_meta m;
+	int r;
+
+	if ((r = svc_meta_read(in, id, &m, e)) || m.in_use == SVC_FREE)
+		return r;
+	if (m.in_use == SVC_DELETING) {
+		bgx_log(BGX_LOG_WARN, "recovered service %s: finished its delete", m.name);
+		rc->republished++;
+		return bgx_service_del(in, m.name, e);
+	}
+	if (!(svc_word(in, id) & CFG_CONFIGURED)) {
+		if ((r = finish_service_add(in, id, &m, e)) < 0)
+			return r;
+		rc->republished += r;
+	}
+	if (m.share_pending) {
+		if ((r = finish_share_change(in, id, &m, e)) < 0)
+			return r;
+		rc->republished += r;
+	}
+	return recover_rings(in, id, rc, e);
+}
+
+int bgx_recover(struct bgx_instance *in, struct bgx_err *e)
+{
+	struct recovery rc = {
+		.bk = calloc(BGXDP_MAX_BACKENDS, sizeof(*rc.bk)),
+		.want = malloc(sizeof(*rc.want)),
+		.live = malloc(sizeof(*rc.live)),
+	};
+	int r = instance_must_write(in, e);
+
+	if (!r && (!rc.bk || !rc.want || !rc.live))
+		r = bgx_fail(e, ENOMEM, "out of memory");
+	for (__u32 id = 0; id < BGXDP_MAX_SERVICES && !r; id++)
+		r = recover_service(in, id, &rc, e);
+	free(rc.bk);
+	free(rc.want);
+	free(rc.live);
+	return r ? r : rc.republished;
 }

@@ -9,17 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "security.h"
-#include "util.h"
-
-static const char *const read_only_commands[] = { "status", "stats", "metrics", "serve" };
-
-bool security_command_changes_state(const char *command)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(read_only_commands); i++)
-		if (!strcmp(command, read_only_commands[i]))
-			return false;
-	return true;
-}
+#include "bgx_err.h"
 
 /* Effective capability `cap` of this process (raw capget: no libcap). */
 static bool has_effective_cap(unsigned int cap)
@@ -33,37 +23,38 @@ static bool has_effective_cap(unsigned int cap)
 	return data[cap / 32].effective & (1u << (cap % 32));
 }
 
-int security_check_caps(const char *command)
+int security_check_caps(struct bgx_err *e)
 {
 	/* The kernel accepts CAP_SYS_ADMIN where it asks for CAP_BPF. */
 	bool bpf = has_effective_cap(CAP_BPF) || has_effective_cap(CAP_SYS_ADMIN);
 	bool net = has_effective_cap(CAP_NET_ADMIN);
 
-	if (!security_command_changes_state(command) || (bpf && net))
+	if (bpf && net)
 		return 0;
-	return err_set(EPERM, "needs CAP_BPF and CAP_NET_ADMIN (this process has %s; run it as root)",
+	return bgx_fail(e, EPERM, "needs CAP_BPF and CAP_NET_ADMIN (this process has %s; run it as root)",
 		       bpf ? "CAP_BPF but not CAP_NET_ADMIN" :
 		       net ? "CAP_NET_ADMIN but not CAP_BPF" : "neither");
 }
 
 /* One directory: owned by root or us, not writable by group/others unless
  * it is an ancestor with the sticky bit (others cannot rename what is ours). */
-static int check_one(const char *pin_dir, const char *dir, const struct stat *st, bool ancestor)
+static int check_one(const char *pin_dir, const char *dir, const struct stat *st, bool ancestor,
+		     struct bgx_err *e)
 {
 	uid_t me = geteuid();
 
 	if (st->st_uid != 0 && st->st_uid != me)
-		return err_set(EPERM, "unsafe pin dir %s: %s is owned by uid %u, not by root or you "
+		return bgx_fail(e, EPERM, "unsafe pin dir %s: %s is owned by uid %u, not by root or you "
 			       "(fix: 'chown root %s' or use another --pin-dir)",
 			       pin_dir, dir, (unsigned)st->st_uid, dir);
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(ancestor && (st->st_mode & S_ISVTX)))
-		return err_set(EPERM, "unsafe pin dir %s: %s is writable by group or others (mode %04o; "
+		return bgx_fail(e, EPERM, "unsafe pin dir %s: %s is writable by group or others (mode %04o; "
 			       "fix: 'chmod go-w %s' or use another --pin-dir)",
 			       pin_dir, dir, (unsigned)(st->st_mode & 07777), dir);
 	return 0;
 }
 
-int security_check_pin_dir(const char *pin_dir)
+int security_check_pin_dir(const char *pin_dir, struct bgx_err *e)
 {
 	char existing[PATH_MAX], *real, *slash;
 	struct stat st;
@@ -71,12 +62,12 @@ int security_check_pin_dir(const char *pin_dir)
 	int r = 0;
 
 	if (strlen(pin_dir) >= sizeof(existing))
-		return err_set(ENAMETOOLONG, "pin dir '%s': path too long", pin_dir);
+		return bgx_fail(e, ENAMETOOLONG, "pin dir '%s': path too long", pin_dir);
 	snprintf(existing, sizeof(existing), "%s", pin_dir);
 	/* Deepest part of the path that exists: what bgxdp would create under. */
 	while (stat(existing, &st)) {
 		if (errno != ENOENT)
-			return err_set(errno, "pin dir %s: %s", pin_dir, strerror(errno));
+			return bgx_fail(e, errno, "pin dir %s: %s", pin_dir, strerror(errno));
 		slash = strrchr(existing, '/');
 		if (!slash)
 			snprintf(existing, sizeof(existing), ".");
@@ -88,13 +79,13 @@ int security_check_pin_dir(const char *pin_dir)
 	}
 	real = realpath(existing, NULL);
 	if (!real)
-		return err_set(errno, "pin dir %s: %s", pin_dir, strerror(errno));
+		return bgx_fail(e, errno, "pin dir %s: %s", pin_dir, strerror(errno));
 	for (;;) {
 		if (stat(real, &st)) {
-			r = err_set(errno, "pin dir %s: %s: %s", pin_dir, real, strerror(errno));
+			r = bgx_fail(e, errno, "pin dir %s: %s: %s", pin_dir, real, strerror(errno));
 			break;
 		}
-		if ((r = check_one(pin_dir, real, &st, ancestor)))
+		if ((r = check_one(pin_dir, real, &st, ancestor, e)))
 			break;
 		if (!strcmp(real, "/"))
 			break;
@@ -109,11 +100,11 @@ int security_check_pin_dir(const char *pin_dir)
 	return r;
 }
 
-int security_check_pin_dir_fd(int dir_fd, const char *pin_dir)
+int security_check_pin_dir_fd(int dir_fd, const char *pin_dir, struct bgx_err *e)
 {
 	struct stat st;
 
 	if (fstat(dir_fd, &st))
-		return err_set(errno, "pin dir %s: %s", pin_dir, strerror(errno));
-	return check_one(pin_dir, pin_dir, &st, false);
+		return bgx_fail(e, errno, "pin dir %s: %s", pin_dir, strerror(errno));
+	return check_one(pin_dir, pin_dir, &st, false, e);
 }

@@ -17,21 +17,19 @@
 #define BGXDP_SECURITY_H
 
 #include <stdbool.h>
-
-/* Does the command (cmd_spec name, e.g. "backend add") change state? */
-bool security_command_changes_state(const char *command);
+#include "bgx_err.h"
 
 /* 0, or -EPERM with "needs CAP_BPF and CAP_NET_ADMIN (...)" recorded, when
- * the command changes state and the process lacks one of them. */
-int security_check_caps(const char *command);
+ * the process lacks one of them (callers: commands that change state). */
+int security_check_caps(struct bgx_err *e);
 
 /* 0 when `pin_dir` (or, while it does not exist, its deepest existing
  * ancestor) and every directory above it are trusted; -EPERM and a message
  * naming the directory and the fix otherwise. */
-int security_check_pin_dir(const char *pin_dir);
+int security_check_pin_dir(const char *pin_dir, struct bgx_err *e);
 
 /* The same rule for an open pin dir (closes the race between the path
  * check and open()). */
-int security_check_pin_dir_fd(int dir_fd, const char *pin_dir);
+int security_check_pin_dir_fd(int dir_fd, const char *pin_dir, struct bgx_err *e);
 
 #endif

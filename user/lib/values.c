@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "values.h"
-#include "util.h"
 #include "bgx_err.h"
 
 #define EP_HELP "expected IPV4:PORT or [IPV6]:PORT, e.g. 10.0.0.1:80 or [2001:db8::1]:80"
@@ -287,7 +286,7 @@ int bgx_parse_duration_ms(const char *s, const char *label, __u64 min_ms, __u64 
 		frac = frac * 10 + (unsigned)(p[i] - '0');
 		scale *= 10;
 	}
-	for (size_t u = 0; u < ARRAY_SIZE(units); u++) {
+	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
 		if (strcmp(unit, units[u].unit))
 			continue;
 		ms = whole * units[u].ms + frac * units[u].ms / scale;
@@ -304,61 +303,4 @@ int bgx_parse_duration_ms(const char *s, const char *label, __u64 min_ms, __u64 
 bad:
 	return bgx_fail_usage(e, EINVAL, "%s '%s': not a duration (expected a number and a unit: ms, s, m or h, e.g. 250ms, 2s, 1.5m)",
 			      label, shown(s));
-}
-
-/* ---- until every caller passes its own struct bgx_err ---------------- */
-
-static int legacy(int r, const struct bgx_err *e)
-{
-	return r ? err_usage(r, "%s", e->msg) : 0;
-}
-
-int parse_uint(const char *s, const char *label, unsigned long long min,
-	       unsigned long long max, unsigned long long *out)
-{
-	struct bgx_err e = { 0 };
-
-	return legacy(bgx_parse_uint(s, label, min, max, out, &e), &e);
-}
-
-int parse_port(const char *s, const char *label, __u16 *port)
-{
-	struct bgx_err e = { 0 };
-
-	return legacy(bgx_parse_port(s, label, port, &e), &e);
-}
-
-int parse_endpoint(const char *s, const char *label, struct endpoint *ep)
-{
-	struct bgx_err e = { 0 };
-
-	return legacy(bgx_parse_endpoint(s, label, ep, &e), &e);
-}
-
-int parse_color(const char *s, const char *label, __u32 *color)
-{
-	struct bgx_err e = { 0 };
-
-	return legacy(bgx_parse_color(s, label, color, &e), &e);
-}
-
-int parse_percent_bp(const char *s, const char *label, __u32 *bp)
-{
-	struct bgx_err e = { 0 };
-
-	return legacy(bgx_parse_percent_bp(s, label, bp, &e), &e);
-}
-
-int parse_name(const char *s, const char *label)
-{
-	struct bgx_err e = { 0 };
-
-	return legacy(bgx_parse_name(s, label, &e), &e);
-}
-
-int parse_proto(const char *s, const char *label, __u8 *proto)
-{
-	struct bgx_err e = { 0 };
-
-	return legacy(bgx_parse_proto(s, label, proto, &e), &e);
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * values.h - command-line values: addresses, ports, colors, percentages,
- * names.  Every parser is strict (whole string, no sign/space/garbage),
- * returns 0 or -EINVAL/-ERANGE, and on error records a usage message
- * (err_usage: the command exits 2) naming `label` (the argument, e.g.
- * "--vip"), the value (long ones shortened) and what is accepted.
+ * values.h - the values an operator writes (on the command line or in a
+ * config file): addresses, ports, colors, percentages, names, durations.
+ * Every parser is strict (whole string, no sign/space/garbage), returns 0
+ * or -EINVAL/-ERANGE, and on error fills `e` with a usage error naming
+ * `label` (the argument, e.g. "--vip"), the value (long ones shortened)
+ * and what is accepted.
  */
 #ifndef BGXDP_VALUES_H
 #define BGXDP_VALUES_H
@@ -22,28 +23,18 @@ struct endpoint {
 };
 
 /* "10.0.0.1:80", "[2001:db8::1]:80" (IPv6 must be bracketed). */
-int parse_endpoint(const char *s, const char *label, struct endpoint *ep);
-int parse_port(const char *s, const char *label, __u16 *port);
-/* "blue" or "green" -> BGXDP_BLUE / BGXDP_GREEN */
-int parse_color(const char *s, const char *label, __u32 *color);
-/* "0".."100" with at most two decimals -> basis points 0..10000 */
-int parse_percent_bp(const char *s, const char *label, __u32 *bp);
-/* [A-Za-z0-9_.-]{1,31} */
-int parse_name(const char *s, const char *label);
-/* decimal integer in [min, max] */
-int parse_uint(const char *s, const char *label, unsigned long long min,
-	       unsigned long long max, unsigned long long *out);
-/* "tcp" / "udp" -> IPPROTO_* */
-int parse_proto(const char *s, const char *label, __u8 *proto);
-
-/* The same parsers with a caller-owned error (usage errors). */
 int bgx_parse_endpoint(const char *s, const char *label, struct endpoint *ep, struct bgx_err *e);
 int bgx_parse_port(const char *s, const char *label, __u16 *port, struct bgx_err *e);
+/* "blue" or "green" -> BGXDP_BLUE / BGXDP_GREEN */
 int bgx_parse_color(const char *s, const char *label, __u32 *color, struct bgx_err *e);
+/* "0".."100" with at most two decimals -> basis points 0..10000 */
 int bgx_parse_percent_bp(const char *s, const char *label, __u32 *bp, struct bgx_err *e);
+/* [A-Za-z0-9_.-]{1,31} */
 int bgx_parse_name(const char *s, const char *label, struct bgx_err *e);
+/* decimal integer in [min, max] */
 int bgx_parse_uint(const char *s, const char *label, unsigned long long min,
 		   unsigned long long max, unsigned long long *out, struct bgx_err *e);
+/* "tcp" / "udp" -> IPPROTO_* */
 int bgx_parse_proto(const char *s, const char *label, __u8 *proto, struct bgx_err *e);
 /* "250ms", "2s", "1.5s", "1m", "1h" -> milliseconds in [min_ms, max_ms]. */
 int bgx_parse_duration_ms(const char *s, const char *label, __u64 min_ms, __u64 max_ms,

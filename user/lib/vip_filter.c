@@ -4,8 +4,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "bgxdp_hash.h"
-#include "util.h"
-#include "vip_filter.h"
+#include "instance.h"
 
 static void filter_set(struct vip_filter *filter, const struct vip_key *key)
 {
@@ -14,33 +13,34 @@ static void filter_set(struct vip_filter *filter, const struct vip_key *key)
 	filter->words[bit / 64] |= 1ull << (bit % 64);
 }
 
-static int filter_write(struct instance *in, const struct vip_filter *filter)
+static int filter_write(struct bgx_instance *in, const struct vip_filter *filter,
+			struct bgx_err *e)
 {
 	__u32 zero = 0;
 
 	/* Words that keep their value are rewritten with the same bytes, so a
 	 * packet reading during the copy never sees a live VIP's bit clear. */
-	if (bpf_map_update_elem(in->map_fd[MAP_VIP_FILTER], &zero, filter, BPF_ANY))
-		return err_set(errno, "cannot update map vip_filter: %s", strerror(errno));
+	if (bpf_map_update_elem(in->map_fd[MAP_vip_filter], &zero, filter, BPF_ANY))
+		return bgx_fail(e, errno, "cannot update map vip_filter: %s", strerror(errno));
 	return 0;
 }
 
-int vip_filter_add(struct instance *in, const struct vip_key *key)
+int vip_filter_add(struct bgx_instance *in, const struct vip_key *key, struct bgx_err *e)
 {
 	struct vip_filter filter;
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(in->map_fd[MAP_VIP_FILTER], &zero, &filter))
-		return err_set(errno, "cannot read map vip_filter: %s", strerror(errno));
+	if (bpf_map_lookup_elem(in->map_fd[MAP_vip_filter], &zero, &filter))
+		return bgx_fail(e, errno, "cannot read map vip_filter: %s", strerror(errno));
 	if (!filter.enabled)            /* first use: start from the services map */
-		return vip_filter_rebuild(in) ?: vip_filter_add(in, key);
+		return vip_filter_rebuild(in, e) ?: vip_filter_add(in, key, e);
 	filter_set(&filter, key);
-	return filter_write(in, &filter);
+	return filter_write(in, &filter, e);
 }
 
-int vip_filter_rebuild(struct instance *in)
+int vip_filter_rebuild(struct bgx_instance *in, struct bgx_err *e)
 {
-	int fd = in->map_fd[MAP_SERVICES];
+	int fd = in->map_fd[MAP_services];
 	struct vip_filter filter = { .enabled = 1 };
 	struct vip_key key, next, *prev = NULL;
 
@@ -50,6 +50,6 @@ int vip_filter_rebuild(struct instance *in)
 		filter_set(&filter, &key);
 	}
 	if (errno != ENOENT)
-		return err_set(errno, "cannot read map services: %s", strerror(errno));
-	return filter_write(in, &filter);
+		return bgx_fail(e, errno, "cannot read map services: %s", strerror(errno));
+	return filter_write(in, &filter, e);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* test_metrics.c - the Prometheus exposition of a snapshot. */
+/* test_prometheus.c - the Prometheus exposition of a snapshot. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,9 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "metrics.h"
+#include "prometheus.h"
 
-static struct metrics_snapshot snapshot;
+static struct bgx_snapshot snapshot;
 
 static char *render(void)
 {
@@ -20,25 +20,25 @@ static char *render(void)
 	FILE *out = open_memstream(&text, &length);
 
 	assert_non_null(out);
-	assert_int_equal(metrics_render(out, &snapshot), 0);
+	assert_int_equal(prometheus_render(out, &snapshot), 0);
 	fclose(out);
 	return text;
 }
 
 static int make_snapshot(void **state)
 {
-	struct service_snapshot *web = &snapshot.services[0];
+	struct bgx_service_view *web = &snapshot.services[0];
 
 	(void)state;
 	memset(&snapshot, 0, sizeof(snapshot));
-	snapshot.service_count = 1;
+	snapshot.n_services = 1;
 	strcpy(web->name, "web");
 	web->colors[BGXDP_BLUE].share_bp = 9000;
 	web->colors[BGXDP_GREEN].share_bp = 1000;
 	web->colors[BGXDP_GREEN].counters.packets_to_backend = 12345678901ull;
 	web->colors[BGXDP_GREEN].counters.bytes_to_client = 77;
-	web->colors[BGXDP_BLUE].flows_active = 3;
-	web->backend_count = 2;
+	web->colors[BGXDP_BLUE].live_flows = 3;
+	web->n_backends = 2;
 	strcpy(web->backends[0].address, "10.0.0.1:80");
 	web->backends[0].state = BACKEND_UP;
 	web->backends[0].counters.packets = 5;
@@ -117,7 +117,7 @@ static void test_no_services_still_renders_build_and_passed(void **state)
 	char *text;
 
 	(void)state;
-	snapshot.service_count = 0;
+	snapshot.n_services = 0;
 	text = render();
 	assert_null(strstr(text, "service=\""));
 	assert_contains(text, "bgxdp_passed_packets_total{reason=\"malformed\"} 0\n");
@@ -133,5 +133,5 @@ int main(void)
 		cmocka_unit_test_setup(test_no_services_still_renders_build_and_passed, make_snapshot),
 	};
 
-	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("prometheus", tests, NULL, NULL);
 }

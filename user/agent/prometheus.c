@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* metrics.c - Prometheus text exposition of a metrics snapshot. */
+/* prometheus.c - the Prometheus text exposition of an instance snapshot. */
 #include <errno.h>
 #include <stdio.h>
 
-#include "metrics.h"
+#include "prometheus.h"
 #include "values.h"
 
 static const char *const pass_reason_names[PASS_REASONS] = {
@@ -42,7 +42,7 @@ static void print_header(FILE *out, const char *name, const char *type,
 }
 
 static void print_service_color(FILE *out, const char *metric,
-				const struct service_snapshot *service,
+				const struct bgx_service_view *service,
 				__u32 color)
 {
 	fprintf(out, "%s{service=\"", metric);
@@ -51,52 +51,52 @@ static void print_service_color(FILE *out, const char *metric,
 }
 
 /* One family with one sample per service x color. */
-typedef double (*color_value_fn)(const struct service_snapshot *, __u32 color);
+typedef double (*color_value_fn)(const struct bgx_service_view *, __u32 color);
 
-static void print_color_family(FILE *out, const struct metrics_snapshot *snap,
+static void print_color_family(FILE *out, const struct bgx_snapshot *snap,
 			       const char *name, const char *type,
 			       const char *help, color_value_fn value)
 {
 	print_header(out, name, type, help);
-	for (__u32 s = 0; s < snap->service_count; s++)
+	for (__u32 s = 0; s < snap->n_services; s++)
 		for (__u32 c = 0; c < BGXDP_COLORS; c++) {
 			print_service_color(out, name, &snap->services[s], c);
 			fprintf(out, " %.17g\n", value(&snap->services[s], c));
 		}
 }
 
-static double flows_created(const struct service_snapshot *s, __u32 c)
+static double flows_created(const struct bgx_service_view *s, __u32 c)
 {
 	return (double)s->colors[c].counters.flows_created;
 }
 
-static double flows_active(const struct service_snapshot *s, __u32 c)
+static double flows_active(const struct bgx_service_view *s, __u32 c)
 {
-	return (double)s->colors[c].flows_active;
+	return (double)s->colors[c].live_flows;
 }
 
-static double traffic_share(const struct service_snapshot *s, __u32 c)
+static double traffic_share(const struct bgx_service_view *s, __u32 c)
 {
 	return s->colors[c].share_bp / (double)BGXDP_SHARE_SCALE;
 }
 
-static double flows_lost(const struct service_snapshot *s, __u32 c)
+static double flows_lost(const struct bgx_service_view *s, __u32 c)
 {
 	return (double)s->colors[c].counters.flows_lost;
 }
 
-static double resets(const struct service_snapshot *s, __u32 c)
+static double resets(const struct bgx_service_view *s, __u32 c)
 {
 	return (double)s->colors[c].counters.resets_from_backend;
 }
 
 /* packets and bytes carry a direction label as well. */
-static void print_direction_family(FILE *out, const struct metrics_snapshot *snap,
+static void print_direction_family(FILE *out, const struct bgx_snapshot *snap,
 				   const char *name, const char *help, int bytes)
 {
 	print_header(out, name, "counter", help);
-	for (__u32 s = 0; s < snap->service_count; s++) {
-		const struct service_snapshot *service = &snap->services[s];
+	for (__u32 s = 0; s < snap->n_services; s++) {
+		const struct bgx_service_view *service = &snap->services[s];
 
 		for (__u32 c = 0; c < BGXDP_COLORS; c++) {
 			const struct color_counters *n = &service->colors[c].counters;
@@ -117,16 +117,16 @@ static void print_direction_family(FILE *out, const struct metrics_snapshot *sna
 
 enum backend_value { BACKEND_VALUE_UP, BACKEND_VALUE_PACKETS, BACKEND_VALUE_BYTES };
 
-static void print_backend_family(FILE *out, const struct metrics_snapshot *snap,
+static void print_backend_family(FILE *out, const struct bgx_snapshot *snap,
 				 const char *name, const char *type,
 				 const char *help, enum backend_value what)
 {
 	print_header(out, name, type, help);
-	for (__u32 s = 0; s < snap->service_count; s++) {
-		const struct service_snapshot *service = &snap->services[s];
+	for (__u32 s = 0; s < snap->n_services; s++) {
+		const struct bgx_service_view *service = &snap->services[s];
 
-		for (__u32 b = 0; b < service->backend_count; b++) {
-			const struct backend_snapshot *backend = &service->backends[b];
+		for (__u32 b = 0; b < service->n_backends; b++) {
+			const struct bgx_backend_view *backend = &service->backends[b];
 			unsigned long long value =
 				what == BACKEND_VALUE_UP ? backend->state == BACKEND_UP :
 				what == BACKEND_VALUE_PACKETS ? backend->counters.packets :
@@ -141,7 +141,7 @@ static void print_backend_family(FILE *out, const struct metrics_snapshot *snap,
 	}
 }
 
-int metrics_render(FILE *out, const struct metrics_snapshot *snap)
+int prometheus_render(FILE *out, const struct bgx_snapshot *snap)
 {
 	print_direction_family(out, snap, "bgxdp_packets_total",
 		"Packets rewritten, by service, color and direction.", 0);
@@ -168,14 +168,14 @@ int metrics_render(FILE *out, const struct metrics_snapshot *snap)
 
 	print_header(out, "bgxdp_config_changes_total", "counter",
 		     "Traffic changes (set, weight, rollback) published for a service.");
-	for (__u32 s = 0; s < snap->service_count; s++) {
+	for (__u32 s = 0; s < snap->n_services; s++) {
 		fputs("bgxdp_config_changes_total{service=\"", out);
 		print_label_value(out, snap->services[s].name);
 		fprintf(out, "\"} %llu\n", (unsigned long long)snap->services[s].changes);
 	}
 	print_header(out, "bgxdp_last_change_timestamp_seconds", "gauge",
 		     "Unix time of the last traffic change of a service (0 = never).");
-	for (__u32 s = 0; s < snap->service_count; s++) {
+	for (__u32 s = 0; s < snap->n_services; s++) {
 		fputs("bgxdp_last_change_timestamp_seconds{service=\"", out);
 		print_label_value(out, snap->services[s].name);
 		fprintf(out, "\"} %.3f\n", snap->services[s].last_change_unix_ns / 1e9);

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* commands.c - every command, in the order `bgxdp --help` lists them. */
+#include "commands.h"
+
+const struct cmd_spec *const cli_commands[] = {
+	&cmd_attach,
+	&cmd_detach,
+	&cmd_upgrade,
+	&cmd_service_add,
+	&cmd_service_del,
+	&cmd_backend_add,
+	&cmd_backend_del,
+	&cmd_backend_drain,
+	&cmd_backend_up,
+	&cmd_backend_down,
+	&cmd_set,
+	&cmd_weight,
+	&cmd_rollback,
+	&cmd_status,
+	&cmd_stats,
+	&cmd_metrics,
+	&cmd_serve,
+};
+const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);
