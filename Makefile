@@ -82,8 +82,9 @@ $(BUILD)/bgxdp-san: $(BUILD)/san/cli/main.o $(SAN_OBJS)
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) $(USER_HDRS) | $(BUILD)/tests
 	$(CC) $(COMMON_CFLAGS) $(SAN_FLAGS) -o $@ $< $(SAN_OBJS) $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/test_%: tests/kernel/test_%.c $(TEST_HELPERS) $(SKELETONS) $(USER_HDRS) | $(BUILD)/tests
-	$(CC) $(COMMON_CFLAGS) -Itests/kernel $(SAN_FLAGS) -o $@ $< $(TEST_HELPERS) $(LDLIBS) -lcmocka -lpthread
+# Kernel tests drive the data plane through the control-plane library.
+$(BUILD)/tests/test_%: tests/kernel/test_%.c $(TEST_HELPERS) $(SKELETONS) $(USER_HDRS) $(LIB_SAN_OBJS) | $(BUILD)/tests
+	$(CC) $(COMMON_CFLAGS) -Itests/kernel $(SAN_FLAGS) -o $@ $< $(TEST_HELPERS) $(LIB_SAN_OBJS) $(LDLIBS) -lcmocka -lpthread
 
 tests: $(BUILD)/bgxdp $(BUILD)/bgxdp-san $(UNIT_TESTS) $(KERNEL_TESTS)
 

@@ -10,8 +10,9 @@
 #include <errno.h>
 #include <arpa/inet.h>
 #include "values.h"
-#include "util.h"
 #include "fuzz_util.h"
+
+static struct bgx_err fuzz_err;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,11 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vip_key key;
 	int r;
 
-	err_clear();
-	r = parse_endpoint(s, "--vip", &ep);
+	bgx_err_clear(&fuzz_err);
+	r = bgx_parse_endpoint(s, "--vip", &ep, &fuzz_err);
 	if (r) {
 		CHECK(r == -EINVAL || r == -ERANGE, "'%s' -> %d", s, r);
-		CHECK(err_msg()[0] && strstr(err_msg(), "--vip"), "'%s': no message naming the option", s);
+		CHECK(fuzz_err.msg[0] && strstr(fuzz_err.msg, "--vip"), "'%s': no message naming the option", s);
 		free(s);
 		return 0;
 	}
@@ -37,9 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(ep.addr[i] == 0, "'%s': IPv4 byte %d set", s, i);
 
 	format_endpoint(ep.addr, htons(ep.port), ep.family, text, sizeof(text));
-	err_clear();
-	CHECK(parse_endpoint(text, "--vip", &ep2) == 0, "'%s' formats to '%s' which does not parse: %s",
-	      s, text, err_msg());
+	bgx_err_clear(&fuzz_err);
+	CHECK(bgx_parse_endpoint(text, "--vip", &ep2, &fuzz_err) == 0, "'%s' formats to '%s' which does not parse: %s",
+	      s, text, fuzz_err.msg);
 	CHECK(!memcmp(ep.addr, ep2.addr, sizeof(ep.addr)) && ep.port == ep2.port &&
 	      ep.family == ep2.family, "'%s' -> '%s' parses to another endpoint", s, text);
 	format_endpoint(ep2.addr, htons(ep2.port), ep2.family, again, sizeof(again));

@@ -9,8 +9,9 @@
  */
 #include <errno.h>
 #include "values.h"
-#include "util.h"
 #include "fuzz_util.h"
+
+static struct bgx_err fuzz_err;
 
 struct range {
 	unsigned long long min, max;
@@ -49,20 +50,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	s = fuzz_cstring(data + 1, size - 1);
-	err_clear();
+	bgx_err_clear(&fuzz_err);
 	if (data[0] & 0x80) {
 		__u16 port = 0xabcd;
 
 		ref = ref_number(s, 5, &want);
 		if (!ref && (want < 1 || want > 65535))
 			ref = -1;
-		r = parse_port(s, "--port", &port);
+		r = bgx_parse_port(s, "--port", &port, &fuzz_err);
 		CHECK((r == 0) == (ref == 0), "port '%s': parser %d, reference %d", s, r, ref);
 		if (r == 0)
 			CHECK(port == want, "port '%s' -> %u, expected %llu", s, port, want);
 		else
 			CHECK(port == 0xabcd && (r == -EINVAL || r == -ERANGE) &&
-			      strstr(err_msg(), "--port"), "port '%s' -> %d, output or message wrong", s, r);
+			      strstr(fuzz_err.msg, "--port"), "port '%s' -> %d, output or message wrong", s, r);
 	} else {
 		const struct range *rg = &ranges[data[0] % (sizeof(ranges) / sizeof(ranges[0]))];
 		unsigned long long v = sentinel;
@@ -70,14 +71,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ref = ref_number(s, 19, &want);
 		if (!ref && (want < rg->min || want > rg->max))
 			ref = -1;
-		r = parse_uint(s, "--count", rg->min, rg->max, &v);
+		r = bgx_parse_uint(s, "--count", rg->min, rg->max, &v, &fuzz_err);
 		CHECK((r == 0) == (ref == 0), "uint '%s' in %llu..%llu: parser %d, reference %d",
 		      s, rg->min, rg->max, r, ref);
 		if (r == 0)
 			CHECK(v == want, "uint '%s' -> %llu, expected %llu", s, v, want);
 		else
 			CHECK(v == sentinel && (r == -EINVAL || r == -ERANGE) &&
-			      strstr(err_msg(), "--count"), "uint '%s' -> %d, output or message wrong", s, r);
+			      strstr(fuzz_err.msg, "--count"), "uint '%s' -> %d, output or message wrong", s, r);
 	}
 	free(s);
 	return 0;

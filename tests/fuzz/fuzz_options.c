@@ -1,40 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * fuzz_options.c - opts_parse over the real command tables (user/cmd_*.c).
+ * fuzz_options.c - params_parse over the real command tables (user/cli/cmd_*.c).
  *
  * Input: byte 0 picks the command, the rest split on NUL is its argv.
  * Invariants: the result is 0, 1 (help: "-h"/"--help" was given before any
- * "--") or -EINVAL/-ERANGE with a message; on 0 every positional argument
- * was filled from argv in order, every required option was given, every
- * given value is accepted by its type (UINT in range, ENUM among the
- * choices, FLAG "1"), every option not given holds its default, the
- * accessors agree with the table, the global --pin-dir given before the
- * command is kept; parsing the same argv twice gives the same result.
+ * "--") or a negative errno with a message; on 0 every required option
+ * appears in argv and every typed field holds a value its type accepts (a
+ * number within its range, a choice index within the choices, a share of
+ * at most 100 %, a valid name, an endpoint of a known family with a port);
+ * parsing the same argv twice gives byte-identical structs.
  */
 #include <errno.h>
 #include "commands.h"
-#include "options.h"
+#include "params.h"
 #include "values.h"
-#include "util.h"
 #include "fuzz_util.h"
 
-static const struct cmd_spec *const cmds[] = {
-	&cmd_attach, &cmd_detach, &cmd_service_add, &cmd_service_del,
-	&cmd_backend_add, &cmd_backend_del, &cmd_backend_drain, &cmd_backend_up,
-	&cmd_backend_down, &cmd_set, &cmd_weight, &cmd_rollback, &cmd_status,
-	&cmd_stats, &cmd_metrics, &cmd_serve,
-};
-
 #define MAX_ARGS 32
-
-static int count_defs(const struct opt_def *d)
-{
-	int n = 0;
-
-	for (; d && d->name; d++)
-		n++;
-	return n;
-}
 
 static bool help_requested(int argc, char **argv)
 {
@@ -47,60 +29,73 @@ static bool help_requested(int argc, char **argv)
 	return false;
 }
 
-static void check_success(const struct cmd_spec *spec, int argc, char **argv,
-			  const struct opts *o)
+static bool option_in_argv(const char *name, int argc, char **argv)
 {
-	int nargs = 0, next = 0;
+	size_t n = strlen(name);
 
-	for (const struct arg_def *a = spec->args; a && a->name; a++)
-		nargs++;
-	CHECK(o->npos == nargs, "%s: %d positionals, %d expected", spec->name, o->npos, nargs);
-	/* Positionals are argv entries, in argv order. */
-	for (int p = 0; p < o->npos; p++) {
-		while (next < argc && argv[next] != o->pos[p])
-			next++;
-		CHECK(next < argc, "%s: positional %d is not an argv entry in order", spec->name, p);
-		next++;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (!strncmp(argv[i], "--", 2) && !strncmp(argv[i] + 2, name, n) &&
+		    (argv[i][2 + n] == 0 || argv[i][2 + n] == '='))
+			return true;
 	}
-	CHECK(o->ndefs == count_defs(spec->opts) + count_defs(global_opts),
-	      "%s: %d option definitions", spec->name, o->ndefs);
-	CHECK(!o->help, "%s: help set on success", spec->name);
-	for (int i = 0; i < o->ndefs; i++) {
-		const struct opt_def *d = o->defs[i];
-		const char *v = o->val[i];
+	return false;
+}
 
-		CHECK(opt_str(o, d->name) == v && opt_given(o, d->name) == o->seen[i],
-		      "%s --%s: accessors disagree", spec->name, d->name);
+static void check_field(const struct cmd_spec *spec, const struct param *d, const void *field)
+{
+	const char *what = d->name ? d->name : d->metavar;
+	struct bgx_err e = { 0 };
+
+	switch (d->type) {
+	case P_UINT: {
+		unsigned long long v = *(const unsigned long long *)field;
+
+		/* an optional number without a default stays 0 */
+		CHECK((v >= d->min && v <= d->max) || (v == 0 && !d->def && !d->required),
+		      "%s %s: %llu outside %llu..%llu", spec->name, what, v, d->min, d->max);
+		break;
+	}
+	case P_ENUM: {
+		int v = *(const int *)field, n = 0;
+
+		while (d->choices[n])
+			n++;
+		CHECK(v >= 0 && v < n, "%s %s: choice %d of %d", spec->name, what, v, n);
+		break;
+	}
+	case P_PERCENT:
+		CHECK(*(const __u32 *)field <= BGXDP_SHARE_SCALE, "%s %s: share %u", spec->name, what,
+		      *(const __u32 *)field);
+		break;
+	case P_COLOR:
+		CHECK(*(const __u32 *)field <= BGXDP_GREEN, "%s %s: color", spec->name, what);
+		break;
+	case P_NAME:
+		CHECK(!((const char *)field)[0] || !bgx_parse_name(field, "x", &e),
+		      "%s %s: name '%s' kept", spec->name, what, (const char *)field);
+		break;
+	case P_ENDPOINT: {
+		const struct endpoint *ep = field;
+
+		CHECK(ep->family == 0 ? ep->port == 0 :
+		      (ep->family == BGXDP_FAMILY_IPV4 || ep->family == BGXDP_FAMILY_IPV6) && ep->port,
+		      "%s %s: endpoint family %u port %u", spec->name, what, ep->family, ep->port);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void check_success(const struct cmd_spec *spec, int argc, char **argv, const void *params)
+{
+	for (const struct param *d = spec->params; d && !param_is_end(d); d++) {
 		if (d->required)
-			CHECK(o->seen[i], "%s: required --%s missing", spec->name, d->name);
-		if (!o->seen[i]) {
-			CHECK(v == d->def, "%s --%s: not given but not the default", spec->name, d->name);
-			continue;
-		}
-		CHECK(v != NULL, "%s --%s: given without a value", spec->name, d->name);
-		switch (d->type) {
-		case OPT_FLAG:
-			CHECK(!strcmp(v, "1") && opt_flag(o, d->name), "%s --%s", spec->name, d->name);
-			break;
-		case OPT_UINT: {
-			unsigned long long x;
-
-			CHECK(parse_uint(v, "x", d->min, d->max, &x) == 0 && opt_uint(o, d->name) == x,
-			      "%s --%s '%s': accepted but not in %llu..%llu", spec->name, d->name, v,
-			      d->min, d->max);
-			break;
-		}
-		case OPT_ENUM: {
-			bool found = false;
-
-			for (const char *const *c = d->choices; *c; c++)
-				found |= !strcmp(*c, v);
-			CHECK(found, "%s --%s '%s': not a choice", spec->name, d->name, v);
-			break;
-		}
-		case OPT_STRING:
-			break;
-		}
+			CHECK(option_in_argv(d->name, argc, argv), "%s: required --%s missing",
+			      spec->name, d->name);
+		check_field(spec, d, (const char *)params + d->offset);
 	}
 }
 
@@ -108,12 +103,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct cmd_spec *spec;
 	char *buf, *argv[MAX_ARGS];
-	struct opts o, o2;
+	struct cli_globals g1 = { 0 }, g2 = { 0 };
+	struct bgx_err e1 = { 0 }, e2 = { 0 };
+	void *p1, *p2;
 	int argc = 0, r, r2;
 
 	if (size < 1)
 		return 0;
-	spec = cmds[data[0] % (sizeof(cmds) / sizeof(cmds[0]))];
+	spec = cli_commands[data[0] % cli_command_count];
 	buf = fuzz_cstring(data + 1, size - 1);
 	for (size_t i = 0, start = 0; i <= size - 1 && argc < MAX_ARGS; i++) {
 		if (i == size - 1 || buf[i] == 0) {
@@ -122,27 +119,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			start = i + 1;
 		}
 	}
-
-	memset(&o, 0, sizeof(o));
-	o.global_pin_dir = "/sys/fs/bpf/fuzz";
-	err_clear();
-	r = opts_parse(spec, argc, argv, &o);
-	CHECK(o.global_pin_dir && !strcmp(o.global_pin_dir, "/sys/fs/bpf/fuzz"),
-	      "%s: global --pin-dir lost", spec->name);
+	p1 = calloc(1, spec->params_size + 1);
+	p2 = calloc(1, spec->params_size + 1);
+	CHECK(p1 && p2, "out of memory");
+	r = params_parse(spec, argc, argv, p1, &g1, &e1);
 	if (r < 0) {
-		CHECK(r == -EINVAL || r == -ERANGE, "%s: returned %d", spec->name, r);
-		CHECK(err_msg()[0], "%s: failed without a message", spec->name);
+		CHECK(e1.code == r && e1.msg[0], "%s: failed (%d) without its message", spec->name, r);
 	} else if (r == 1) {
-		CHECK(o.help && help_requested(argc, argv), "%s: help without -h/--help", spec->name);
+		CHECK(help_requested(argc, argv), "%s: help without -h/--help", spec->name);
 	} else {
 		CHECK(r == 0, "%s: returned %d", spec->name, r);
-		check_success(spec, argc, argv, &o);
+		check_success(spec, argc, argv, p1);
 	}
-
-	memset(&o2, 0, sizeof(o2));
-	o2.global_pin_dir = "/sys/fs/bpf/fuzz";
-	r2 = opts_parse(spec, argc, argv, &o2);
-	CHECK(r2 == r && !memcmp(&o, &o2, sizeof(o)), "%s: a second parse differs", spec->name);
+	r2 = params_parse(spec, argc, argv, p2, &g2, &e2);
+	CHECK(r2 == r && !memcmp(p1, p2, spec->params_size) && !memcmp(&g1, &g2, sizeof(g1)) &&
+	      !strcmp(e1.msg, e2.msg), "%s: a second parse differs", spec->name);
+	free(p1);
+	free(p2);
 	free(buf);
 	return 0;
 }

@@ -8,8 +8,9 @@
  */
 #include <errno.h>
 #include "values.h"
-#include "util.h"
 #include "fuzz_util.h"
+
+static struct bgx_err fuzz_err;
 
 static int ref_percent(const char *s, __u32 *bp)
 {
@@ -46,19 +47,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	__u32 bp = 0xfeedu, want = 0, again = 0;
 	int r, ref;
 
-	err_clear();
-	r = parse_percent_bp(s, "weight", &bp);
+	bgx_err_clear(&fuzz_err);
+	r = bgx_parse_percent_bp(s, "weight", &bp, &fuzz_err);
 	ref = ref_percent(s, &want);
 	CHECK((r == 0) == (ref == 0), "'%s': parser %d, reference %d", s, r, ref);
 	if (r) {
-		CHECK(bp == 0xfeedu && (r == -EINVAL || r == -ERANGE) && strstr(err_msg(), "weight"),
+		CHECK(bp == 0xfeedu && (r == -EINVAL || r == -ERANGE) && strstr(fuzz_err.msg, "weight"),
 		      "'%s' -> %d: output touched or no message", s, r);
 		free(s);
 		return 0;
 	}
 	CHECK(bp == want && bp <= BGXDP_SHARE_SCALE, "'%s' -> %u bp, expected %u", s, bp, want);
 	format_percent_bp(bp, text, sizeof(text));
-	CHECK(parse_percent_bp(text, "weight", &again) == 0 && again == bp,
+	CHECK(bgx_parse_percent_bp(text, "weight", &again, &fuzz_err) == 0 && again == bp,
 	      "'%s' -> %u bp formats as '%s' which parses to %u", s, bp, text, again);
 	free(s);
 	return 0;

@@ -9,8 +9,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include "values.h"
-#include "util.h"
 #include "fuzz_util.h"
+
+static struct bgx_err fuzz_err;
 
 static int ref_name(const char *s)
 {
@@ -36,40 +37,40 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	s = fuzz_cstring(data + 1, size - 1);
-	err_clear();
+	bgx_err_clear(&fuzz_err);
 	switch (data[0] % 3) {
 	case 0: {
 		__u32 color = 77;
 		bool ref = !strcmp(s, "blue") || !strcmp(s, "green");
 
-		r = parse_color(s, "COLOR", &color);
+		r = bgx_parse_color(s, "COLOR", &color, &fuzz_err);
 		CHECK((r == 0) == ref, "color '%s' -> %d", s, r);
 		if (r == 0)
 			CHECK(!strcmp(color_name(color), s), "color '%s' names back as '%s'", s,
 			      color_name(color));
 		else
-			CHECK(color == 77 && r == -EINVAL && strstr(err_msg(), "COLOR"), "color '%s'", s);
+			CHECK(color == 77 && r == -EINVAL && strstr(fuzz_err.msg, "COLOR"), "color '%s'", s);
 		break;
 	}
 	case 1: {
 		__u8 proto = 77;
 		bool ref = !strcmp(s, "tcp") || !strcmp(s, "udp");
 
-		r = parse_proto(s, "--proto", &proto);
+		r = bgx_parse_proto(s, "--proto", &proto, &fuzz_err);
 		CHECK((r == 0) == ref, "proto '%s' -> %d", s, r);
 		if (r == 0)
 			CHECK((proto == IPPROTO_TCP || proto == IPPROTO_UDP) &&
 			      !strcmp(proto_name(proto), s), "proto '%s' names back as '%s'", s,
 			      proto_name(proto));
 		else
-			CHECK(proto == 77 && r == -EINVAL && strstr(err_msg(), "--proto"), "proto '%s'", s);
+			CHECK(proto == 77 && r == -EINVAL && strstr(fuzz_err.msg, "--proto"), "proto '%s'", s);
 		break;
 	}
 	default:
-		r = parse_name(s, "NAME");
+		r = bgx_parse_name(s, "NAME", &fuzz_err);
 		CHECK((r == 0) == (ref_name(s) == 0), "name '%s' -> %d", s, r);
 		if (r)
-			CHECK(r == -EINVAL && strstr(err_msg(), "NAME"), "name '%s'", s);
+			CHECK(r == -EINVAL && strstr(fuzz_err.msg, "NAME"), "name '%s'", s);
 		break;
 	}
 	free(s);
