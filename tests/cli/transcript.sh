@@ -92,6 +92,8 @@ script() {
 	run upgrade
 	run service del web6
 	run service del web6
+	run -v weight green 20
+	run weight green 0 -v
 	run status
 	run detach "$IFACE"
 	run detach "$IFACE"

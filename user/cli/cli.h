@@ -14,6 +14,7 @@
 
 struct cli_globals {
 	const char *pin_dir;            /* --pin-dir, after the command */
+	bool verbose;
 	bool help;
 };
 

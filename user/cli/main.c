@@ -30,7 +30,7 @@ static void usage(FILE *f)
 "NAME\n"
 "  bgxdp - switch live L4 traffic between blue and green backends in the kernel\n\n"
 "SYNOPSIS\n"
-"  bgxdp [--pin-dir DIR] COMMAND [ARGS] [OPTIONS]\n"
+"  bgxdp [--pin-dir DIR] [-v] COMMAND [ARGS] [OPTIONS]\n"
 "  bgxdp COMMAND --help\n"
 "  bgxdp --help | --version\n\n"
 "DESCRIPTION\n"
@@ -46,6 +46,9 @@ static void usage(FILE *f)
 "  --pin-dir DIR\n"
 "      bpffs directory of the instance.  Default: $BGXDP_PIN_DIR if set, else\n"
 "      /sys/fs/bpf/bgxdp.  Accepted before the command or among its options.\n"
+"  -v, --verbose\n"
+"      Say what bgxdp does, step by step, on stderr (map writes, publishes,\n"
+"      recoveries).  Accepted before the command or among its options.\n"
 "  -h, --help\n"
 "      Show help (of a command, after its name) and exit.\n"
 "  --version\n"
@@ -64,7 +67,8 @@ static void usage(FILE *f)
 "  instance's: the last detach removes everything in it.\n\n"
 "ENVIRONMENT\n"
 "  BGXDP_PIN_DIR   default pin dir.\n"
-"  BGXDP_DEBUG     if set, libbpf's messages are printed to stderr.\n\n"
+"  BGXDP_DEBUG     if set, every step and map write is printed to stderr, and\n"
+"                  libbpf's warnings; BGXDP_DEBUG=2 adds libbpf's debug messages.\n\n"
 "EXAMPLES\n"
 "  bgxdp attach eth0\n"
 "  bgxdp service add web --vip 10.0.0.1:80\n"
@@ -152,10 +156,11 @@ static int fail(const char *command, const struct bgx_err *e)
 	return e->usage ? 2 : 1;
 }
 
-/* Global options before the command: --pin-dir, --help, --version.
+/* Global options before the command: --pin-dir, --verbose, --help, --version.
  * Returns the index of the command word, or -1 when done (exit code in
  * *status). */
-static int parse_leading(int argc, char **argv, const char **pin_dir, int *status)
+static int parse_leading(int argc, char **argv, const char **pin_dir, bool *verbose,
+			 int *status)
 {
 	struct bgx_err e = { 0 };
 	int i = 1;
@@ -170,6 +175,11 @@ static int parse_leading(int argc, char **argv, const char **pin_dir, int *statu
 			printf("bgxdp %s\n", BGXDP_VERSION);
 			*status = 0;
 			return -1;
+		}
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			*verbose = true;
+			i++;
+			continue;
 		}
 		if (!strcmp(argv[i], "--pin-dir")) {
 			if (i + 1 >= argc) {
@@ -213,7 +223,29 @@ static int choose_pin_dir(struct cli *cli, const char *leading)
 	return 0;
 }
 
-static int run_command(const struct cmd_spec *spec, int argc, char **argv, const char *leading)
+static void log_to_stderr(enum bgx_log_level level, const char *msg, void *ctx)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+
+	(void)ctx;
+	fprintf(stderr, "bgxdp: %s: %s\n", names[level], msg);
+}
+
+/* Warnings always; -v: what changed, step by step; BGXDP_DEBUG: every map
+ * write too. */
+static void set_log_level(bool verbose)
+{
+	enum bgx_log_level level = BGX_LOG_WARN;
+
+	if (verbose)
+		level = BGX_LOG_INFO;
+	if (getenv("BGXDP_DEBUG"))
+		level = BGX_LOG_DEBUG;
+	bgx_log_set(log_to_stderr, level, NULL);
+}
+
+static int run_command(const struct cmd_spec *spec, int argc, char **argv, const char *leading,
+		       bool verbose)
 {
 	struct cli cli = { .spec = spec, .out = stdout };
 	void *params = calloc(1, spec->params_size ? spec->params_size : 1);
@@ -224,6 +256,7 @@ static int run_command(const struct cmd_spec *spec, int argc, char **argv, const
 		return fail(spec->name, &cli.err);
 	}
 	r = params_parse(spec, argc, argv, params, &cli.globals, &cli.err);
+	set_log_level(verbose || cli.globals.verbose);
 	if (r == 1) {
 		params_print_help(spec, stdout);
 		free(params);
@@ -245,17 +278,10 @@ static int run_command(const struct cmd_spec *spec, int argc, char **argv, const
 	return 0;
 }
 
-static void log_to_stderr(enum bgx_log_level level, const char *msg, void *ctx)
-{
-	static const char *const names[] = { "error", "warning", "info", "debug" };
-
-	(void)ctx;
-	fprintf(stderr, "bgxdp: %s: %s\n", names[level], msg);
-}
-
 int main(int argc, char **argv)
 {
 	const char *leading_pin_dir = NULL;
+	bool verbose = false;
 	const struct cmd_spec *spec;
 	int i, used = 0, status = 0;
 
@@ -263,8 +289,8 @@ int main(int argc, char **argv)
 	 * caller's umask (bpffs gives a pin 0600 & ~umask, mkdir 0700 & ~umask). */
 	umask(077);
 	libbpf_set_print(libbpf_print);
-	bgx_log_set(log_to_stderr, getenv("BGXDP_DEBUG") ? BGX_LOG_DEBUG : BGX_LOG_WARN, NULL);
-	if ((i = parse_leading(argc, argv, &leading_pin_dir, &status)) < 0)
+	set_log_level(false);
+	if ((i = parse_leading(argc, argv, &leading_pin_dir, &verbose, &status)) < 0)
 		return status;
 	spec = find_cmd(argc - i, argv + i, &used);
 	if (!spec) {
@@ -274,5 +300,5 @@ int main(int argc, char **argv)
 		bgx_fail_usage(&e, EINVAL, "unknown command '%s' (see 'bgxdp --help')", argv[i]);
 		return fail(NULL, &e);
 	}
-	return run_command(spec, argc - i - used, argv + i + used, leading_pin_dir);
+	return run_command(spec, argc - i - used, argv + i + used, leading_pin_dir, verbose);
 }

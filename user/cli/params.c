@@ -9,6 +9,8 @@
 const struct param global_params[] = {
 	PARAM_OPT(struct cli_globals, pin_dir, P_STRING, "pin-dir", "DIR",
 		  .help = "bpffs directory of the bgxdp instance. Default: $BGXDP_PIN_DIR if set, else /sys/fs/bpf/bgxdp."),
+	PARAM_OPT(struct cli_globals, verbose, P_FLAG, "verbose", NULL, .short_name = 'v',
+		  .help = "Say what bgxdp does, step by step, on stderr."),
 	PARAM_OPT(struct cli_globals, help, P_FLAG, "help", NULL, .short_name = 'h',
 		  .help = "Show this help and exit."),
 	PARAM_END

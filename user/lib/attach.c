@@ -283,6 +283,7 @@ int bgx_detach(const char *pin_dir, const char *ifname, struct bgx_detach_result
 		r = bgx_fail(e, errno, "cannot remove %s/%s: %s", in.pin_dir, linkname, strerror(errno));
 		goto out;
 	}
+	bgx_log(BGX_LOG_INFO, "detached from %s: tc filter and XDP link removed", ifname);
 	res->remaining = pindir_count(in.dir_fd, true);
 	if (res->remaining == 0 && !(r = remove_instance(&in, e)))
 		res->removed = true;

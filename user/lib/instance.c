@@ -312,6 +312,7 @@ int bgx_open(const char *pin_dir, enum bgx_access access, struct bgx_instance **
 		bgx_close(in);
 		return r;
 	}
+	bgx_log(BGX_LOG_DEBUG, "opened %s %s", pin_dir, lock ? "for writing (locked)" : "for reading");
 	*out = in;
 	return 0;
 }
