@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # tests/e2e/lib.sh - network-namespace topology and helpers for bgxdp e2e tests.
 #
-# Sourced by tests/e2e/t_*.sh and scripts/demo.sh.  The topology (design.md,
+# Sourced by tests/e2e/t_*.sh and scripts/demo.sh.  The topology (docs/architecture.md,
 # "Test topology"), all of it inside namespaces this process creates:
 #
 #   bgx-c-ID (client)            bgx-lb-ID (switcher)                 backends

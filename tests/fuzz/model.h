@@ -2,8 +2,8 @@
 /*
  * model.h - a userspace reference model of the data plane's decisions.
  *
- * Written from the specification (shared/design.md, docs/architecture.md,
- * include/bgxdp.h), not from bpf/: given the same configuration (the same
+ * Written from the specification (docs/architecture.md, include/bgxdp.h),
+ * not from bpf/: given the same configuration (the same
  * shared structs the maps hold) it says, for one frame, what XDP ingress or
  * tc egress must return, which bytes must come out, which flow entry must
  * exist afterwards and which counters move.  The fuzzer (fuzz_dp.c) runs
