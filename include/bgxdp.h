@@ -309,7 +309,9 @@ struct svc_meta {
 	 * pending_green_share; otherwise it was published.  Either way the
 	 * flag is then cleared. */
 	__u8  share_pending;
-	__u8  pad;
+	/* A backend change began and may not have published its ring: the
+	 * next writer checks this service's rings against their slots. */
+	__u8  ring_dirty;
 	__u16 pending_green_share;
 	__u8  pad2[2];
 	__u64 previous_word;           /* config word before the last change */

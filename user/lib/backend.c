@@ -89,7 +89,7 @@ static int slot_write(struct bgx_instance *in, const struct backend_change *c,
 {
 	__u32 key = backend_index(c->id, c->color, c->slot);
 
-	if (bpf_map_update_elem(in->map_fd[MAP_backends], &key, value, BPF_ANY))
+	if (bpf_map_update_elem(map_fd(in, MAP_backends), &key, value, BPF_ANY))
 		return bgx_fail(e, errno, "cannot write backends[%u]: %s", key, strerror(errno));
 	return 0;
 }
@@ -160,14 +160,22 @@ static int backend_change_run(struct bgx_instance *in, const char *op,
 		fill_result(&c, false, res);
 		goto out;
 	}
+	/* Marked until done: a writer killed in between leaves the mark, and
+	 * the next one checks this service's rings (recover.c). */
+	c.meta.ring_dirty = 1;
+	if ((r = svc_meta_write(in, c.id, &c.meta, e)))
+		goto out;
 	if (adding && (r = endpoint_claim(in, c.id, &c.meta, &c.new, c.text, e)))
-		goto out;
+		goto unmark;
 	if ((r = change_apply(in, &c, e)))
-		goto out;
+		goto unmark;
 	fill_result(&c, true, res);
 	bgx_log(BGX_LOG_INFO, "%s: %s %s backend %s (slot %u): %s -> %s", op, c.meta.name,
 		color_name(c.color), c.text, c.slot, backend_state_name(c.old.state),
 		backend_state_name(c.new.state));
+unmark:
+	c.meta.ring_dirty = 0;
+	svc_meta_write(in, c.id, &c.meta, NULL);  /* a mark left is only a check more */
 out:
 	free(c.bk);
 	return r;

@@ -27,7 +27,7 @@ static bool service_lists(struct bgx_instance *in, __u32 id, const struct vip_ke
 		for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++) {
 			__u32 k = backend_index(id, c, s);
 
-			if (bpf_map_lookup_elem(in->map_fd[MAP_backends], &k, &be))
+			if (bpf_map_lookup_elem(map_fd(in, MAP_backends), &k, &be))
 				continue;
 			if (be.state != BACKEND_EMPTY && be.family == key->family &&
 			    be.port == key->port && !memcmp(be.addr, key->addr, BGXDP_ADDR_LEN))
@@ -41,7 +41,7 @@ static bool service_lists(struct bgx_instance *in, __u32 id, const struct vip_ke
  * BGXDP_MAX_SERVICES) every entry its service no longer lists. */
 static int endpoint_sweep(struct bgx_instance *in, __u32 id, struct bgx_err *e)
 {
-	int fd = in->map_fd[MAP_backend_services];
+	int fd = map_fd(in, MAP_backend_services);
 	struct vip_key key, next, *prev = NULL;
 	struct vip_key *doomed;
 	size_t n = 0, cap = BGXDP_MAX_SERVICES * BGXDP_COLORS * BGXDP_MAX_BACKENDS;
@@ -74,7 +74,7 @@ static int endpoint_sweep(struct bgx_instance *in, __u32 id, struct bgx_err *e)
 int endpoint_claim(struct bgx_instance *in, __u32 id, const struct svc_meta *meta,
 		   const struct backend *be, const char *text, struct bgx_err *e)
 {
-	int fd = in->map_fd[MAP_backend_services];
+	int fd = map_fd(in, MAP_backend_services);
 	struct backend_service val = { 0 }, old;
 	struct vip_key key;
 	int r;

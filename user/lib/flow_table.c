@@ -31,7 +31,7 @@ static int walk_one_by_one(int fd, flow_visit_fn visit, void *ctx)
 int flows_for_each(struct bgx_instance *in, flow_visit_fn visit, flow_restart_fn restart, void *ctx,
 		   struct bgx_err *e)
 {
-	int fd = in->map_fd[MAP_flows];
+	int fd = map_fd(in, MAP_flows);
 	struct flow_key *keys = calloc(FLOW_BATCH, sizeof(*keys));
 	struct flow_value *values = calloc(FLOW_BATCH, sizeof(*values));
 	struct flow_key in_batch, out_batch;
@@ -101,7 +101,7 @@ static void forget_collected(void *ctx)
 int flows_purge_service(struct bgx_instance *in, __u32 id, struct bgx_err *e)
 {
 	struct purge p = { .service_id = id };
-	int fd = in->map_fd[MAP_flows];
+	int fd = map_fd(in, MAP_flows);
 	int r = flows_for_each(in, collect_service_flow, forget_collected, &p, e);
 
 	if (r == -ENOMEM)

@@ -244,28 +244,44 @@ static int map_config_words(struct bgx_instance *in, struct bgx_err *e)
 	in->cfg_len = ((BGXDP_MAX_SERVICES * sizeof(__u64)) + (size_t)page - 1) &
 		      ~((size_t)page - 1);
 	p = mmap(NULL, in->cfg_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 in->map_fd[MAP_svc_config], 0);
+		 map_fd(in, MAP_svc_config), 0);
 	if (p == MAP_FAILED)
 		return bgx_fail(e, errno, "cannot mmap map svc_config: %s", strerror(errno));
 	in->cfg = p;
 	return 0;
 }
 
-int instance_open_maps(struct bgx_instance *in, struct bgx_err *e)
+int instance_open_map(struct bgx_instance *in, enum bgx_map map)
 {
 	char path[PATH_MAX];
+
+	if (in->dir_fd < 0)
+		return -EBADF;
+	instance_path(in, bgx_map_names[map], path, sizeof(path));
+	in->map_fd[map] = bpf_obj_get(path);
+	if (in->map_fd[map] < 0) {
+		int err = -errno;
+
+		bgx_log(BGX_LOG_ERROR, "cannot open pinned map %s: %s", path, strerror(-err));
+		return err;
+	}
+	bgx_log(BGX_LOG_DEBUG, "opened pinned map %s", path);
+	return in->map_fd[map];
+}
+
+/* Only the config words are needed at once (and mapped); every other map
+ * is opened when first used. */
+int instance_open_maps(struct bgx_instance *in, struct bgx_err *e)
+{
+	int fd;
 
 	if (!instance_exists(in))
 		return bgx_fail(e, ENOENT, "no bgxdp instance at %s (run 'bgxdp attach IFACE' first)",
 				in->pin_dir);
 	in->own_map_fds = true;
-	for (int i = 0; i < MAP_COUNT; i++) {
-		instance_path(in, bgx_map_names[i], path, sizeof(path));
-		in->map_fd[i] = bpf_obj_get(path);
-		if (in->map_fd[i] < 0)
-			return bgx_fail(e, errno, "cannot open pinned map %s: %s", path,
-					strerror(errno));
-	}
+	if ((fd = instance_open_map(in, MAP_svc_config)) < 0)
+		return bgx_fail(e, fd, "cannot open pinned map %s/svc_config: %s", in->pin_dir,
+				strerror(-fd));
 	return map_config_words(in, e);
 }
 
@@ -306,7 +322,7 @@ int bgx_open(const char *pin_dir, enum bgx_access access, struct bgx_instance **
 		r = instance_open_maps(in, e);
 	in->writable = lock;
 	/* A writer first finishes what a killed writer left half-done. */
-	if (!r && lock && (r = bgx_recover(in, e)) > 0)
+	if (!r && lock && (r = bgx_recover(in, 0, e)) > 0)
 		r = 0;
 	if (r) {
 		bgx_close(in);

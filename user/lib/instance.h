@@ -30,7 +30,7 @@ struct bgx_instance {
 	char pin_dir[PATH_MAX];         /* "" when opened from an object */
 	int dir_fd;                     /* -1 when opened from an object */
 	bool writable;                  /* locked (pins) or a private object */
-	int map_fd[MAP_COUNT];
+	int map_fd[MAP_COUNT];          /* -1: not opened yet (see map_fd()) */
 	bool own_map_fds;               /* close them (not an object's) */
 	volatile __u64 *cfg;            /* mmap of svc_config */
 	size_t cfg_len;
@@ -39,6 +39,15 @@ struct bgx_instance {
 };
 
 /* ---- opening (instance.c) ---- */
+
+/* Open a pinned map on first use: a command opens only the maps it
+ * touches (a flip: svc_meta and svc_config).  -errno when it cannot. */
+int instance_open_map(struct bgx_instance *in, enum bgx_map map);
+
+static inline int map_fd(struct bgx_instance *in, enum bgx_map map)
+{
+	return in->map_fd[map] >= 0 ? in->map_fd[map] : instance_open_map(in, map);
+}
 
 /* Open the pin dir (creating it 0700 if `create`, mounting bpffs first when
  * it is under /sys/fs/bpf), lock it if `lock`.  Fills in->pin_dir/dir_fd. */

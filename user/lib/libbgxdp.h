@@ -162,9 +162,13 @@ int bgx_share_rollback(struct bgx_instance *in, const char *service,
 
 /* ---- repair and clean-up --------------------------------------------- */
 
+enum bgx_recover_flags {
+	BGX_RECOVER_FULL = 1 << 0,      /* check every ring, marked or not */
+};
+
 /* Finish what a killed writer left half-done (BGX_WRITE opens do this):
- * returns how many rings were republished. */
-int bgx_recover(struct bgx_instance *in, struct bgx_err *e);
+ * returns how many changes were finished or undone. */
+int bgx_recover(struct bgx_instance *in, unsigned int flags, struct bgx_err *e);
 
 /* ---- snapshots: what every renderer reads ---------------------------- */
 

@@ -10,10 +10,13 @@
  *    everything but the word; finish it from the metadata;
  *  - a share change marked pending: publish it if the word is still the
  *    one it replaced, else only clear the mark;
- *  - a color whose live ring is not the ring its backend slots build (a
- *    backend command killed between the slot and the ring): publish the
- *    ring the slots build.
- * Writers run this under the pin dir's lock before their own change.
+ *  - a service marked ring_dirty (a backend command killed between its
+ *    slot and its ring): for each color whose live ring is not the ring its
+ *    slots build, publish the ring the slots build.
+ * Writers run this under the pin dir's lock before their own change; it
+ * reads only the services' metadata unless one of the marks is set (a flip
+ * pays for 16 small reads).  BGX_RECOVER_FULL checks every ring, marked or
+ * not (upgrade: an older build left no marks).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,7 +44,7 @@ static int color_ring_is_live(struct bgx_instance *in, __u32 id, __u32 color, __
 		return bgx_fail(e, n, "cannot build a Maglev ring: %s", strerror(-n));
 	if (!n || !has)
 		return !n == !has;
-	if (bpf_map_lookup_elem(in->map_fd[MAP_maglev_rings], &key, rc->live))
+	if (bpf_map_lookup_elem(map_fd(in, MAP_maglev_rings), &key, rc->live))
 		return bgx_fail(e, errno, "cannot read maglev_rings[%u]: %s", key, strerror(errno));
 	return !memcmp(rc->want->slots, rc->live->slots, sizeof(rc->want->slots));
 }
@@ -80,11 +83,11 @@ static int finish_service_add(struct bgx_instance *in, __u32 id, const struct sv
 	if ((r = vip_filter_add(in, &m->vip, e)) ||
 	    (m->preview.family && (r = vip_filter_add(in, &m->preview, e))))
 		return r;
-	if (bpf_map_update_elem(in->map_fd[MAP_services], &m->vip, &vv, BPF_ANY))
+	if (bpf_map_update_elem(map_fd(in, MAP_services), &m->vip, &vv, BPF_ANY))
 		return bgx_fail(e, errno, "cannot add the VIP to map services: %s", strerror(errno));
 	vv.flags = VIP_FLAG_PREVIEW;
 	if (m->preview.family &&
-	    bpf_map_update_elem(in->map_fd[MAP_services], &m->preview, &vv, BPF_ANY))
+	    bpf_map_update_elem(map_fd(in, MAP_services), &m->preview, &vv, BPF_ANY))
 		return bgx_fail(e, errno, "cannot add the preview address to map services: %s",
 				strerror(errno));
 	svc_publish(in, id, cfg_next_generation(CFG_CONFIGURED |
@@ -109,7 +112,7 @@ static int finish_share_change(struct bgx_instance *in, __u32 id, struct svc_met
 	return svc_meta_write(in, id, m, e) ?: done;
 }
 
-static int recover_service(struct bgx_instance *in, __u32 id, struct recovery *rc,
+static int recover_service(struct bgx_instance *in, __u32 id, bool full, struct recovery *rc,
 			   struct bgx_err *e)
 {
 	struct svc_meta m;
@@ -132,22 +135,27 @@ static int recover_service(struct bgx_instance *in, __u32 id, struct recovery *r
 			return r;
 		rc->republished += r;
 	}
-	return recover_rings(in, id, rc, e);
+	if (!full && !m.ring_dirty)
+		return 0;
+	if ((r = recover_rings(in, id, rc, e)))
+		return r;
+	m.ring_dirty = 0;
+	return svc_meta_write(in, id, &m, e);
 }
 
-int bgx_recover(struct bgx_instance *in, struct bgx_err *e)
+int bgx_recover(struct bgx_instance *in, unsigned int flags, struct bgx_err *e)
 {
-	struct recovery rc = {
-		.bk = calloc(BGXDP_MAX_BACKENDS, sizeof(*rc.bk)),
-		.want = malloc(sizeof(*rc.want)),
-		.live = malloc(sizeof(*rc.live)),
-	};
+	struct recovery rc = { 0 };
 	int r = instance_must_write(in, e);
 
+	/* The buffers are needed only for a ring check: allocated then. */
+	rc.bk = calloc(BGXDP_MAX_BACKENDS, sizeof(*rc.bk));
+	rc.want = malloc(sizeof(*rc.want));
+	rc.live = malloc(sizeof(*rc.live));
 	if (!r && (!rc.bk || !rc.want || !rc.live))
 		r = bgx_fail(e, ENOMEM, "out of memory");
 	for (__u32 id = 0; id < BGXDP_MAX_SERVICES && !r; id++)
-		r = recover_service(in, id, &rc, e);
+		r = recover_service(in, id, flags & BGX_RECOVER_FULL, &rc, e);
 	free(rc.bk);
 	free(rc.want);
 	free(rc.live);

@@ -14,7 +14,7 @@ int color_backends_read(struct bgx_instance *in, __u32 id, __u32 color, struct b
 	for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++) {
 		__u32 key = backend_index(id, color, s);
 
-		if (bpf_map_lookup_elem(in->map_fd[MAP_backends], &key, &bk[s]))
+		if (bpf_map_lookup_elem(map_fd(in, MAP_backends), &key, &bk[s]))
 			return bgx_fail(e, errno, "cannot read backends[%u]: %s", key,
 					strerror(errno));
 	}
@@ -45,7 +45,7 @@ int color_prepare_ring(struct bgx_instance *in, __u32 id, __u32 color,
 	if (n < 0)
 		r = bgx_fail(e, n, "cannot build the %s Maglev ring: %s", color_name(color),
 			     strerror(-n));
-	else if (bpf_map_update_elem(in->map_fd[MAP_maglev_rings], &key, ring, BPF_ANY))
+	else if (bpf_map_update_elem(map_fd(in, MAP_maglev_rings), &key, ring, BPF_ANY))
 		r = bgx_fail(e, errno, "cannot write maglev_rings[%u]: %s", key, strerror(errno));
 	free(ring);
 	if (r)

@@ -12,7 +12,7 @@
 
 int svc_meta_read(struct bgx_instance *in, __u32 id, struct svc_meta *meta, struct bgx_err *e)
 {
-	if (bpf_map_lookup_elem(in->map_fd[MAP_svc_meta], &id, meta))
+	if (bpf_map_lookup_elem(map_fd(in, MAP_svc_meta), &id, meta))
 		return bgx_fail(e, errno, "cannot read svc_meta[%u]: %s", id, strerror(errno));
 	return 0;
 }
@@ -20,7 +20,7 @@ int svc_meta_read(struct bgx_instance *in, __u32 id, struct svc_meta *meta, stru
 int svc_meta_write(struct bgx_instance *in, __u32 id, const struct svc_meta *meta,
 		   struct bgx_err *e)
 {
-	if (bpf_map_update_elem(in->map_fd[MAP_svc_meta], &id, meta, BPF_ANY))
+	if (bpf_map_update_elem(map_fd(in, MAP_svc_meta), &id, meta, BPF_ANY))
 		return bgx_fail(e, errno, "cannot write svc_meta[%u]: %s", id, strerror(errno));
 	return 0;
 }
@@ -99,7 +99,7 @@ static int clear_slots(struct bgx_instance *in, __u32 id, struct bgx_err *e)
 		for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++) {
 			__u32 k = backend_index(id, c, s);
 
-			if (bpf_map_update_elem(in->map_fd[MAP_backends], &k, &zero, BPF_ANY))
+			if (bpf_map_update_elem(map_fd(in, MAP_backends), &k, &zero, BPF_ANY))
 				return bgx_fail(e, errno, "cannot clear backends[%u]: %s", k,
 						strerror(errno));
 		}
@@ -112,10 +112,10 @@ static int clear_slots(struct bgx_instance *in, __u32 id, struct bgx_err *e)
 static void clear_counters(struct bgx_instance *in, __u32 id)
 {
 	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
-		zero_percpu(in->map_fd[MAP_color_counters], color_index(id, c),
+		zero_percpu(map_fd(in, MAP_color_counters), color_index(id, c),
 			    sizeof(struct color_counters));
 		for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++)
-			zero_percpu(in->map_fd[MAP_backend_counters], backend_index(id, c, s),
+			zero_percpu(map_fd(in, MAP_backend_counters), backend_index(id, c, s),
 				    sizeof(struct backend_counters));
 	}
 }
@@ -142,12 +142,12 @@ static int find_free_slot(struct bgx_instance *in, const struct bgx_service_spec
 		if (!strncmp(m.name, spec->name, BGXDP_NAME_LEN))
 			return bgx_fail(e, EEXIST, "service '%s' already exists", spec->name);
 	}
-	if (!bpf_map_lookup_elem(in->map_fd[MAP_services], vk, &vv)) {
+	if (!bpf_map_lookup_elem(map_fd(in, MAP_services), vk, &vv)) {
 		format_endpoint(vk->addr, vk->port, vk->family, text, sizeof(text));
 		return bgx_fail(e, EEXIST, "--vip %s (%s) is already used by another service",
 				text, proto_name(spec->proto));
 	}
-	if (spec->has_preview && !bpf_map_lookup_elem(in->map_fd[MAP_services], pk, &vv)) {
+	if (spec->has_preview && !bpf_map_lookup_elem(map_fd(in, MAP_services), pk, &vv)) {
 		format_endpoint(pk->addr, pk->port, pk->family, text, sizeof(text));
 		return bgx_fail(e, EEXIST, "--preview %s (%s) is already used by another service",
 				text, proto_name(spec->proto));
@@ -169,15 +169,15 @@ static int insert_addresses(struct bgx_instance *in, __u32 id, const struct vip_
 	if ((r = vip_filter_add(in, vk, e)) || (pk && (r = vip_filter_add(in, pk, e))))
 		return r;
 	instance_step(in, "service.add", "filter-set");
-	if (bpf_map_update_elem(in->map_fd[MAP_services], vk, &vv, BPF_NOEXIST))
+	if (bpf_map_update_elem(map_fd(in, MAP_services), vk, &vv, BPF_NOEXIST))
 		return bgx_fail(e, errno, "cannot add the VIP to map services: %s", strerror(errno));
 	instance_step(in, "service.add", "vip-inserted");
 	if (pk) {
 		vv.flags = VIP_FLAG_PREVIEW;
-		if (bpf_map_update_elem(in->map_fd[MAP_services], pk, &vv, BPF_NOEXIST)) {
+		if (bpf_map_update_elem(map_fd(in, MAP_services), pk, &vv, BPF_NOEXIST)) {
 			r = bgx_fail(e, errno, "cannot add the preview address to map services: %s",
 				     strerror(errno));
-			bpf_map_delete_elem(in->map_fd[MAP_services], vk);
+			bpf_map_delete_elem(map_fd(in, MAP_services), vk);
 			return r;
 		}
 	}
@@ -232,7 +232,7 @@ int bgx_service_add(struct bgx_instance *in, const struct bgx_service_spec *spec
 static int delete_address(struct bgx_instance *in, const struct vip_key *key, const char *what,
 			  struct bgx_err *e)
 {
-	if (bpf_map_delete_elem(in->map_fd[MAP_services], key) && errno != ENOENT)
+	if (bpf_map_delete_elem(map_fd(in, MAP_services), key) && errno != ENOENT)
 		return bgx_fail(e, errno, "cannot remove the %s from map services: %s", what,
 				strerror(errno));
 	return 0;

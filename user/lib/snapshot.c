@@ -64,7 +64,7 @@ static int service_backends(struct bgx_instance *in, struct bgx_service_view *sv
 				continue;
 			backend_view(&bk[s], c, s, v);
 			sv->n_backends++;
-			if (pr && (r = percpu_sum(pr, in->map_fd[MAP_backend_counters],
+			if (pr && (r = percpu_sum(pr, map_fd(in, MAP_backend_counters),
 						  backend_index(sv->id, c, s), &v->counters,
 						  sizeof(v->counters))))
 				return bgx_fail(e, r, "cannot read the counters: %s", strerror(-r));
@@ -95,7 +95,7 @@ static int service_view(struct bgx_instance *in, __u32 id, const struct svc_meta
 	sv->last_change_unix_ns = m->last_change_unix_ns;
 	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
 		sv->colors[c].share_bp = bgx_word_color_share(word, c);
-		if (pr && (r = percpu_sum(pr, in->map_fd[MAP_color_counters], color_index(id, c),
+		if (pr && (r = percpu_sum(pr, map_fd(in, MAP_color_counters), color_index(id, c),
 					  &sv->colors[c].counters,
 					  sizeof(sv->colors[c].counters))))
 			return bgx_fail(e, r, "cannot read the counters: %s", strerror(-r));
@@ -141,7 +141,7 @@ static int snapshot_passed(struct bgx_instance *in, struct bgx_snapshot *snap,
 			   const struct percpu_reader *pr, struct bgx_err *e)
 {
 	for (__u32 reason = 0; reason < PASS_REASONS; reason++) {
-		int r = percpu_sum(pr, in->map_fd[MAP_passed_counters], reason,
+		int r = percpu_sum(pr, map_fd(in, MAP_passed_counters), reason,
 				   &snap->passed[reason], sizeof(snap->passed[reason]));
 
 		if (r)

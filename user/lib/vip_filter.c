@@ -20,7 +20,7 @@ static int filter_write(struct bgx_instance *in, const struct vip_filter *filter
 
 	/* Words that keep their value are rewritten with the same bytes, so a
 	 * packet reading during the copy never sees a live VIP's bit clear. */
-	if (bpf_map_update_elem(in->map_fd[MAP_vip_filter], &zero, filter, BPF_ANY))
+	if (bpf_map_update_elem(map_fd(in, MAP_vip_filter), &zero, filter, BPF_ANY))
 		return bgx_fail(e, errno, "cannot update map vip_filter: %s", strerror(errno));
 	return 0;
 }
@@ -30,7 +30,7 @@ int vip_filter_add(struct bgx_instance *in, const struct vip_key *key, struct bg
 	struct vip_filter filter;
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(in->map_fd[MAP_vip_filter], &zero, &filter))
+	if (bpf_map_lookup_elem(map_fd(in, MAP_vip_filter), &zero, &filter))
 		return bgx_fail(e, errno, "cannot read map vip_filter: %s", strerror(errno));
 	if (!filter.enabled)            /* first use: start from the services map */
 		return vip_filter_rebuild(in, e) ?: vip_filter_add(in, key, e);
@@ -40,7 +40,7 @@ int vip_filter_add(struct bgx_instance *in, const struct vip_key *key, struct bg
 
 int vip_filter_rebuild(struct bgx_instance *in, struct bgx_err *e)
 {
-	int fd = in->map_fd[MAP_services];
+	int fd = map_fd(in, MAP_services);
 	struct vip_filter filter = { .enabled = 1 };
 	struct vip_key key, next, *prev = NULL;
 
