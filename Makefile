@@ -18,6 +18,7 @@ COMMON_CFLAGS := -std=gnu11 -g -Wall -Wextra -Werror -Wno-missing-field-initiali
                  -Iinclude -Iuser/lib -Iuser/cli -Iuser/agent -I$(BUILD) -DBGXDP_VERSION='"$(VERSION)"'
 CFLAGS   ?= -O2
 SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Libraries of the agent (and of the tests, which link everything).
 LDLIBS   := -lbpf -lelf -lz -lmicrohttpd -lpthread
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf \
               -I/usr/include/$(ARCH)-linux-gnu -D__TARGET_ARCH_$(BPF_ARCH)
@@ -29,13 +30,27 @@ SHARED_HDRS := $(wildcard include/*.h)
 BPF_HDRS   := $(wildcard bpf/*.h) $(SHARED_HDRS)
 USER_HDRS  := $(wildcard user/*/*.h) $(SHARED_HDRS)
 LIB_SRCS   := $(wildcard user/lib/*.c)
-FRONT_SRCS := $(filter-out user/cli/main.c,$(wildcard user/cli/*.c user/agent/*.c))
-# Everything but main(): what the unit tests and fuzz harnesses link.
-CORE_SRCS  := $(LIB_SRCS) $(FRONT_SRCS)
-LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
-FRONT_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(FRONT_SRCS))
-SAN_OBJS   := $(patsubst user/%.c,$(BUILD)/san/%.o,$(CORE_SRCS))
-LIB_SAN_OBJS := $(patsubst user/%.c,$(BUILD)/san/%.o,$(LIB_SRCS))
+CLI_SRCS   := $(filter-out user/cli/main.c,$(wildcard user/cli/*.c))
+AGENT_SRCS := $(filter-out user/agent/main.c,$(wildcard user/agent/*.c))
+# The one file of user/agent/ the command links too: the Prometheus text of
+# `bgxdp metrics` (no library of its own).
+CLI_AGENT_SRCS := user/agent/prometheus.c
+# Everything but the main()s: what the unit tests and fuzz harnesses link.
+CORE_SRCS  := $(LIB_SRCS) $(CLI_SRCS) $(AGENT_SRCS)
+objs        = $(patsubst user/%.c,$(BUILD)/$(1)/%.o,$(2))
+LIB_OBJS   := $(call objs,obj,$(LIB_SRCS))
+SAN_OBJS   := $(call objs,san,$(CORE_SRCS))
+LIB_SAN_OBJS := $(call objs,san,$(LIB_SRCS))
+# bgxdp: every command but the agent's; linked with static libbpf, libelf
+# and zlib so that a flip starts as fast as a static program.
+CLI_OBJS   := $(call objs,obj,user/cli/main.c $(CLI_SRCS) $(CLI_AGENT_SRCS))
+CLI_SAN_OBJS := $(call objs,san,user/cli/main.c $(CLI_SRCS) $(CLI_AGENT_SRCS)) $(LIB_SAN_OBJS)
+CLI_LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
+# bgxdp-agent: serve, agent, fleet (bgxdp runs it for them).
+AGENT_OBJS := $(call objs,obj,user/agent/main.c $(CLI_SRCS) $(AGENT_SRCS))
+AGENT_SAN_OBJS := $(call objs,san,user/agent/main.c $(CLI_SRCS) $(AGENT_SRCS)) $(LIB_SAN_OBJS)
+PROGRAMS   := $(BUILD)/bgxdp $(BUILD)/bgxdp-agent
+SAN_PROGRAMS := $(BUILD)/bgxdp-san $(BUILD)/bgxdp-san-agent
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 KERNEL_TESTS := $(patsubst tests/kernel/%.c,$(BUILD)/tests/%,$(wildcard tests/kernel/test_*.c))
 TEST_HELPERS := $(wildcard tests/kernel/helpers_*.c)
@@ -43,7 +58,7 @@ TEST_HELPERS := $(wildcard tests/kernel/helpers_*.c)
 .SECONDARY:
 .DELETE_ON_ERROR:
 .PHONY: all test check unit kernel-test e2e tests clean install
-all: $(BUILD)/bgxdp
+all: $(PROGRAMS)
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@
@@ -71,11 +86,17 @@ $(BUILD)/libbgxdp.a: $(LIB_OBJS)
 $(BUILD)/libbgxdp-san.a: $(LIB_SAN_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/bgxdp: $(BUILD)/obj/cli/main.o $(FRONT_OBJS) $(BUILD)/libbgxdp.a
+$(BUILD)/bgxdp: $(CLI_OBJS) $(BUILD)/libbgxdp.a
+	$(CC) $(CFLAGS) -o $@ $^ $(CLI_LDLIBS)
+
+$(BUILD)/bgxdp-agent: $(AGENT_OBJS) $(BUILD)/libbgxdp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# A sanitized bgxdp, used by the CLI tests.
-$(BUILD)/bgxdp-san: $(BUILD)/san/cli/main.o $(SAN_OBJS)
+# A sanitized bgxdp (and its agent), used by the CLI tests.
+$(BUILD)/bgxdp-san: $(CLI_SAN_OBJS)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(CLI_LDLIBS)
+
+$(BUILD)/bgxdp-san-agent: $(AGENT_SAN_OBJS)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
 # --- tests -----------------------------------------------------------------
@@ -86,7 +107,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(SAN_OBJS) $(USER_HDRS) | $(BUILD)/t
 $(BUILD)/tests/test_%: tests/kernel/test_%.c $(TEST_HELPERS) $(SKELETONS) $(USER_HDRS) $(LIB_SAN_OBJS) | $(BUILD)/tests
 	$(CC) $(COMMON_CFLAGS) -Itests/kernel $(SAN_FLAGS) -o $@ $< $(TEST_HELPERS) $(LIB_SAN_OBJS) $(LDLIBS) -lcmocka -lpthread
 
-tests: $(BUILD)/bgxdp $(BUILD)/bgxdp-san $(UNIT_TESTS) $(KERNEL_TESTS)
+tests: $(PROGRAMS) $(SAN_PROGRAMS) $(UNIT_TESTS) $(KERNEL_TESTS)
 
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
@@ -94,7 +115,7 @@ unit: $(UNIT_TESTS)
 kernel-test: $(KERNEL_TESTS)
 	@rc=0; for t in $(KERNEL_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
-e2e: $(BUILD)/bgxdp $(BUILD)/bgxdp-san
+e2e: $(PROGRAMS) $(SAN_PROGRAMS)
 	BGXDP=$(BUILD)/bgxdp tests/e2e/run.sh
 
 # Everything, on a fresh machine: installs dependencies first.
@@ -128,7 +149,7 @@ bench:
 -include tests/cli/cli.mk
 -include bench/bench.mk
 
-install: $(BUILD)/bgxdp
+install: $(PROGRAMS)
 	install -D -m 0755 $(BUILD)/bgxdp $(DESTDIR)/usr/local/sbin/bgxdp
 
 clean:

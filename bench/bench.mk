@@ -7,7 +7,7 @@ BENCH_HELPERS := $(BUILD)/bench-xdpgen $(BUILD)/bench-flipmap
 
 # `make bench` runs bench/run.sh, which needs these and the CLI.
 bench: bench-helpers
-bench-helpers: $(BENCH_HELPERS) $(BUILD)/bgxdp
+bench-helpers: $(BENCH_HELPERS) $(PROGRAMS)
 
 $(BUILD)/xdpgen.bpf.o: bench/xdpgen.bpf.c | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@

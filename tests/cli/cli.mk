@@ -8,7 +8,7 @@
 # transcript.sh - every command's output against tests/cli/transcript.expected
 # Each suite runs even if one before it failed; the target fails if any did.
 .PHONY: cli-test
-cli-test: $(BUILD)/bgxdp $(BUILD)/bgxdp-san
+cli-test: $(PROGRAMS) $(SAN_PROGRAMS)
 	@rc=0; for s in hostile security valgrind transcript; do \
 		echo "== tests/cli/$$s.sh"; \
 		BGXDP=$(BUILD)/bgxdp-san BGXDP_PLAIN=$(BUILD)/bgxdp tests/cli/$$s.sh $$( [ $$s = transcript ] && echo --check) || rc=1; \

@@ -23,6 +23,10 @@ extern const size_t cli_command_count;
 /* Open the instance of the command's pin dir. */
 int cli_open(struct cli *cli, enum bgx_access access, struct bgx_instance **in);
 
+/* Snapshot the instance at `pin_dir` (read-only) and write its Prometheus
+ * exposition to `out`. */
+int render_instance(FILE *out, const char *pin_dir, struct bgx_err *e);
+
 /* `text` as a JSON string literal (quotes, escapes). */
 void json_string(FILE *f, const char *text);
 

@@ -116,6 +116,7 @@ struct cmd_spec {
 	const char *examples;
 	const char *exit_status;        /* NULL: the default text */
 	bool changes_state;             /* needs CAP_BPF and CAP_NET_ADMIN */
+	bool in_agent;                  /* run by the agent's program (run is NULL) */
 	/* Checks across values (e.g. --preview of the VIP's family); may be NULL. */
 	int (*validate)(void *params, struct bgx_err *e);
 	int (*run)(const void *params, struct cli *cli);
