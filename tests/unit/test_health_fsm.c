@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "health_fsm.h"
@@ -355,6 +356,79 @@ static void test_expect_list(void **state)
 	assert_string_equal(text, "200-399");
 }
 
+/* Field by field (struct padding is not part of the settings). */
+static void assert_same_settings(const struct health_settings *a, const struct health_settings *b)
+{
+	assert_int_equal(a->enabled, b->enabled);
+	assert_int_equal(a->kind, b->kind);
+	assert_string_equal(a->path, b->path);
+	assert_string_equal(a->host, b->host);
+	assert_int_equal(a->n_expect, b->n_expect);
+	for (unsigned i = 0; i < a->n_expect; i++)
+		assert_true(a->expect[i].lo == b->expect[i].lo && a->expect[i].hi == b->expect[i].hi);
+	assert_true(a->interval_ms == b->interval_ms && a->timeout_ms == b->timeout_ms &&
+		    a->fastinter_ms == b->fastinter_ms && a->downinter_ms == b->downinter_ms &&
+		    a->rise == b->rise && a->fall == b->fall && a->port == b->port &&
+		    a->jitter_pct == b->jitter_pct &&
+		    a->expire_flows_on_down == b->expire_flows_on_down);
+}
+
+static void test_settings_json(void **state)
+{
+	struct health_settings s = defaults(), back;
+	struct bgx_err err = { 0 };
+	static const char *const bad[][2] = {
+		{ "{\"interval\":1000}", "unknown key 'interval'" },
+		{ "{\"rise\":\"2\"}", "'rise' must be an integer" },
+		{ "{\"rise\":-1}", "'rise' must be an integer" },
+		{ "{\"port\":65536}", "'port' must be an integer from 0 to 65535" },
+		{ "{\"kind\":\"udp\"}", "'kind' must be" },
+		{ "{\"enabled\":1}", "'enabled' must be true or false" },
+		{ "{\"kind\":\"http\",\"expect\":\"2xx\"}", "--expect '2xx'" },
+		{ "{\"timeout_ms\":1000}", "shorter than the interval" },
+		{ "{\"kind\":\"http\",\"path\":\"x\"}", "must start with '/'" },
+		{ "[1]", "not a JSON object" },
+	};
+	json_t *obj;
+	char *text;
+
+	(void)state;
+	s.kind = HEALTH_HTTP;
+	snprintf(s.path, sizeof(s.path), "/healthz");
+	assert_int_equal(health_parse_expect("200,204-206", &s, NULL), 0);
+	s.interval_ms = 2000;
+	s.fastinter_ms = 400;
+	s.port = 9000;
+	s.expire_flows_on_down = true;
+	obj = health_settings_to_json(&s);
+	text = json_dumps(obj, JSON_COMPACT);
+	assert_string_equal(text, "{\"enabled\":true,\"kind\":\"http\",\"interval_ms\":2000,"
+			    "\"timeout_ms\":500,\"fastinter_ms\":400,\"downinter_ms\":0,\"rise\":2,"
+			    "\"fall\":2,\"port\":9000,\"jitter_pct\":50,\"expire_flows_on_down\":true,"
+			    "\"path\":\"/healthz\",\"host\":\"\",\"expect\":\"200,204-206\"}");
+	free(text);
+	assert_int_equal(health_settings_from_json(obj, &back, NULL), 0);
+	assert_same_settings(&back, &s);
+	json_decref(obj);
+	/* Missing keys: defaults. */
+	obj = json_loads("{\"kind\":\"http\",\"path\":\"/up\"}", 0, NULL);
+	assert_int_equal(health_settings_from_json(obj, &back, NULL), 0);
+	assert_int_equal(back.interval_ms, 1000);
+	assert_string_equal(back.path, "/up");
+	json_decref(obj);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		obj = json_loads(bad[i][0], 0, NULL);
+		assert_non_null(obj);
+		bgx_err_clear(&err);
+		back = s;
+		assert_int_equal(health_settings_from_json(obj, &back, &err), -EINVAL);
+		if (!strstr(err.msg, bad[i][1]))
+			fail_msg("%s: message '%s' lacks '%s'", bad[i][0], err.msg, bad[i][1]);
+		assert_same_settings(&back, &s);        /* untouched */
+		json_decref(obj);
+	}
+}
+
 static void test_names(void **state)
 {
 	struct health_target_id id = target(3);
@@ -389,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_jitter_spreads_first_checks),
 		cmocka_unit_test(test_settings_validation),
 		cmocka_unit_test(test_expect_list),
+		cmocka_unit_test(test_settings_json),
 		cmocka_unit_test(test_names),
 	};
 

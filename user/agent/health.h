@@ -2,8 +2,8 @@
 /*
  * health.h - active health checks of backends, for `bgxdp agent`.
  *
- * Depends on: libcurl (multi interface, HTTP checks), bgx_err.h, values.h
- * (struct endpoint).  Link with -lcurl.
+ * Depends on: libcurl (multi interface, HTTP checks), jansson (settings as
+ * JSON), bgx_err.h, values.h (struct endpoint).  Link with -lcurl -ljansson.
  *
  * The agent tells the engine which services have which settings and which
  * backends (targets) exist; the engine checks each target on its own
@@ -57,6 +57,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "bgx_err.h"
 #include "values.h"
 
@@ -108,6 +109,14 @@ int health_parse_expect(const char *text, struct health_settings *s, struct bgx_
 void health_format_expect(const struct health_settings *s, char *buf, size_t len);
 bool health_code_expected(const struct health_settings *s, long code);
 uint32_t health_fastinter_ms(const struct health_settings *s);
+/* Settings as stored in the state dir and shown in the history:
+ * {"enabled":true,"kind":"http","interval_ms":1000,...,"path":"/","host":"",
+ * "expect":"200-399"} (path, host, expect for HTTP only).  NULL: no memory. */
+json_t *health_settings_to_json(const struct health_settings *s);
+/* The inverse: missing keys keep their defaults; unknown keys, wrong types
+ * and settings that do not validate are refused with one line. */
+int health_settings_from_json(const json_t *obj, struct health_settings *out,
+			      struct bgx_err *err);
 uint32_t health_downinter_ms(const struct health_settings *s);
 
 /* ---- targets and their state ------------------------------------------- */
