@@ -127,7 +127,9 @@ static void test_fields_of_a_cli_entry(void **state)
 	json_t *obj;
 
 	(void)state;
+	setenv("SUDO_UID", "1000", 1);
 	assert_int_equal(journal_append(&f->journal, &e, NULL), 0);
+	unsetenv("SUDO_UID");
 	assert_int_equal(journal_append(&f->journal, &start, NULL), 0);
 	struct collected *c = read_all(f, NULL, &stats);
 	assert_int_equal(c->n, 2);
@@ -141,6 +143,7 @@ static void test_fields_of_a_cli_entry(void **state)
 	assert_true(when[10] == 'T' && when[19] == '.' && when[23] == 'Z');
 	assert_int_equal(json_integer_value(json_object_get(obj, "uid")), getuid());
 	assert_int_equal(json_integer_value(json_object_get(obj, "pid")), getpid());
+	assert_int_equal(json_integer_value(json_object_get(obj, "sudo_uid")), 1000);
 	assert_string_equal(json_string_value(json_object_get(obj, "service")), "web");
 	assert_string_equal(json_string_value(json_object_get(obj, "before")), "blue");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(obj, "command"), 2)),
@@ -148,6 +151,7 @@ static void test_fields_of_a_cli_entry(void **state)
 	assert_int_equal(json_array_size(json_object_get(obj, "command")), 5);
 	json_decref(obj);
 	obj = json_loads(c->lines[1], 0, NULL);
+	assert_null(json_object_get(obj, "sudo_uid"));
 	assert_null(json_object_get(obj, "service"));
 	assert_null(json_object_get(obj, "command"));
 	json_decref(obj);

@@ -97,11 +97,15 @@ static json_t *command_line(const struct journal_entry *e)
 static json_t *build(const struct journal_entry *e)
 {
 	json_t *obj = json_object();
+	const char *sudo = getenv("SUDO_UID");      /* who ran `sudo bgxdp ...` */
 	int bad = !obj;
 
 	bad = bad || put(obj, "time", json_string("")) || put(obj, "time_ns", json_integer(0));
 	bad = bad || put(obj, "actor", json_string(e->actor));
-	bad = bad || put(obj, "uid", json_integer(getuid())) || put(obj, "pid", json_integer(getpid()));
+	bad = bad || put(obj, "uid", json_integer(getuid()));
+	if (sudo && sudo[0] && strlen(sudo) < 10 && strspn(sudo, "0123456789") == strlen(sudo))
+		bad = bad || put(obj, "sudo_uid", json_integer(atoll(sudo)));
+	bad = bad || put(obj, "pid", json_integer(getpid()));
 	if (e->argc > 0)
 		bad = bad || put(obj, "command", command_line(e));
 	if (e->service)
@@ -287,6 +291,9 @@ int journal_append(const struct journal *j, const struct journal_entry *e, struc
 	if (!is_word(e->what, 64))
 		return bgx_fail_usage(err, EINVAL, "history: what '%.70s' is not accepted "
 				      "([a-z0-9._-], 1 to 64 characters)", e->what ? e->what : "");
+	if (e->time_ns < 0)
+		return bgx_fail_usage(err, EINVAL, "history: time %lld ns is before 1970",
+				      (long long)e->time_ns);
 	obj = build(e);
 	if (!obj)
 		return bgx_fail(err, ENOMEM, "history: cannot build the entry");

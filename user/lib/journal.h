@@ -9,7 +9,8 @@
  *
  * A line holds, in this order: "time" (RFC 3339 UTC with milliseconds),
  * "time_ns" (Unix nanoseconds), "actor" ("cli", "agent", "health",
- * "rollout", "fleet"), "uid" and "pid" of the process that wrote it,
+ * "rollout", "fleet"), "uid" of the process that wrote it (and "sudo_uid"
+ * when it ran under sudo), its "pid",
  * "command" (the argv of a CLI action, an array), "service", "what" ("set",
  * "weight", "backend.add", "health.down", "failover.on", "agent.start", ...),
  * "before", "after" (any JSON values) and "reason" (text with the figures
