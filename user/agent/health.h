@@ -172,7 +172,9 @@ struct health_target_spec {
 };
 
 const char *health_state_name(enum health_state s);   /* "up", ... */
-const char *health_result_name(enum health_result r); /* "ok", "refused", "timeout", "bad_status", "error" */
+/* "ok", "refused", "timeout", "bad_status", "error": the `result` label of
+ * bgxdp_backend_health_checks_total. */
+const char *health_result_name(enum health_result r);
 bool health_target_id_equal(const struct health_target_id *a, const struct health_target_id *b);
 /* "web green 10.0.0.1:80" */
 void health_format_target(const struct health_target_id *id, char *buf, size_t len);
