@@ -22,6 +22,8 @@ PACKAGES=(
 	bpftool         # skeleton generation, map/prog inspection
 	libcmocka-dev   # unit and kernel tests
 	libmicrohttpd-dev # HTTP server of `bgxdp serve` (/metrics)
+	libcurl4-openssl-dev # HTTP client of the PromQL rollout checks
+	libjansson-dev  # JSON: rollout state files, history lines, Prometheus answers
 	prometheus      # promtool, to check the metrics exposition in tests
 	iproute2        # ip netns / veth / bridge / tc for the e2e topology
 	ethtool         # disable checksum offload on test veths
