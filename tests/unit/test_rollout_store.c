@@ -195,6 +195,43 @@ static void test_window_base_survives(void **state)
 	free(back);
 }
 
+/* kill -9 mid-step and restart: the loaded state judges the same window,
+ * from the same snapshot, with the same deadline. */
+static void test_restart_continues_the_step(void **state)
+{
+	struct rollout_state *st = busy_state(), *back = calloc(1, sizeof(*back));
+	struct color_counts base[2] = { 0 }, now[2] = { 0 };
+	struct analysis_result before, after;
+	struct promql_measurement m = { .ok = true, .value = 0.01 };
+	struct rollout_output out;
+
+	(void)state;
+	assert_int_equal(rollout_on_command(st, T0 + 5 * SEC, ROLLOUT_CMD_RESUME, "ops", &out, NULL), 0);
+	base[BGXDP_GREEN] = (struct color_counts){ .new_flows = 50, .syns_sent = 50, .synacks_seen = 50 };
+	rollout_set_window_base(st, T0 + 5 * SEC, base);
+	now[BGXDP_GREEN] = (struct color_counts){ .new_flows = 650, .syns_sent = 650, .synacks_seen = 640,
+						  .connect = { 500, 90 }, .backends_in_rotation = 2,
+						  .backends_healthy = 2 };
+	now[BGXDP_BLUE] = (struct color_counts){ .new_flows = 1000, .syns_sent = 1000, .synacks_seen = 1000 };
+	assert_int_equal(rollout_analyse(st, now, &buckets, &m, &before, NULL), 0);
+	assert_int_equal(rollout_state_save(st, path_of("r.json"), NULL), 0);
+	assert_int_equal(rollout_state_load(back, path_of("r.json"), NULL), 0);
+	assert_int_equal(rollout_recover(back, T0 + 6 * SEC, 2550, &out, NULL), 0);
+	assert_int_equal(out.action, ROLLOUT_NOTHING);
+	assert_false(out.new_window);
+	assert_int_equal(back->phase, ROLLOUT_RUNNING);
+	assert_int_equal(rollout_step_deadline_ms(back), rollout_step_deadline_ms(st));
+	assert_int_equal(rollout_analyse(back, now, &buckets, &m, &after, NULL), 0);
+	assert_int_equal(after.rising_flows, 600);
+	assert_int_equal(after.verdict, before.verdict);
+	assert_string_equal(after.summary, before.summary);
+	assert_int_equal(after.n_checks, before.n_checks);
+	for (unsigned i = 0; i < after.n_checks; i++)
+		assert_string_equal(after.checks[i].reason, before.checks[i].reason);
+	free(st);
+	free(back);
+}
+
 /* `mutate` the saved file's JSON, load it: refused with `why`, state untouched. */
 static void expect_refused_file(const char *text, size_t len, const char *why)
 {
@@ -380,6 +417,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_window_base_survives),
+		cmocka_unit_test(test_restart_continues_the_step),
 		cmocka_unit_test(test_corrupt_files_refused),
 		cmocka_unit_test(test_missing_and_unwritable),
 		cmocka_unit_test(test_journal_line),

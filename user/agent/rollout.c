@@ -130,14 +130,6 @@ void rollout_publish_done(struct rollout_state *st, uint64_t now_ms)
 	st->updated_ms = now_ms;
 }
 
-void rollout_set_window_base(struct rollout_state *st, uint64_t now_ms,
-			     const struct color_counts counts[BGXDP_COLORS])
-{
-	st->has_window_base = true;
-	st->window_base_ms = now_ms;
-	memcpy(st->window_base, counts, sizeof(st->window_base));
-}
-
 /* ---- start -------------------------------------------------------------- */
 
 static int start_refusal(const struct rollout_spec *spec, const struct rollout_start_ctx *ctx,

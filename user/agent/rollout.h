@@ -216,8 +216,6 @@ int rollout_on_command(struct rollout_state *st, uint64_t now_ms, enum rollout_c
 		       const char *actor, struct rollout_output *out, struct bgx_err *err);
 /* The share asked for is live: the step's time starts now. */
 void rollout_publish_done(struct rollout_state *st, uint64_t now_ms);
-void rollout_set_window_base(struct rollout_state *st, uint64_t now_ms,
-			     const struct color_counts counts[BGXDP_COLORS]);
 /* After a restart, with the live green share read from the data plane. */
 int rollout_recover(struct rollout_state *st, uint64_t now_ms, uint32_t live_green_bp,
 		    struct rollout_output *out, struct bgx_err *err);
@@ -231,6 +229,21 @@ uint32_t rollout_green_share(uint32_t rising_color, uint32_t rising_bp);
 const char *rollout_phase_name(enum rollout_phase phase);       /* running, ... */
 const char *rollout_event_name(enum rollout_event event);       /* start, advance, ... */
 const char *rollout_command_name(enum rollout_command cmd);     /* pause, ... */
+
+/* ---- windows (rollout_window.c) --------------------------------------- */
+
+/* The counters (cumulative, index: color) the next windows start from;
+ * call right after a publish, and whenever out.new_window says so. */
+void rollout_set_window_base(struct rollout_state *st, uint64_t now_ms,
+			     const struct color_counts counts[BGXDP_COLORS]);
+/* Analyse the window from the state's base to `now` (cumulative counters,
+ * index: color) with the state's checks, stable baseline and query error
+ * counts; `promql` holds one measurement per configured query (NULL if
+ * none).  -EAGAIN when there is no window base yet (take one first). */
+int rollout_analyse(const struct rollout_state *st, const struct color_counts now[BGXDP_COLORS],
+		    const struct connect_buckets *buckets,
+		    const struct promql_measurement *promql, struct analysis_result *out,
+		    struct bgx_err *err);
 
 /* ---- durable state (rollout_store.c) ----------------------------------- */
 
