@@ -311,6 +311,24 @@ static void test_validate_and_measure(void **state)
 	promql_close(&c);
 }
 
+/* Messages end up in the history and the logs: no password in them. */
+static void test_password_not_shown(void **state)
+{
+	struct promql_client c;
+	struct promql_sample s;
+	struct bgx_err err = { 0 };
+	char url[96], shown[64];
+
+	(void)state;
+	snprintf(url, sizeof(url), "http://ci:s3cret@127.0.0.1:%u/500/", port);
+	snprintf(shown, sizeof(shown), "Prometheus http://127.0.0.1:%u/500 answered HTTP 500", port);
+	assert_int_equal(promql_open(&c, url, 300, false, NULL), 0);
+	assert_int_equal(promql_query(&c, "up", &s, &err), -EPROTO);
+	assert_null(strstr(err.msg, "s3cret"));
+	assert_non_null(strstr(err.msg, shown));
+	promql_close(&c);
+}
+
 static void test_url_rules(void **state)
 {
 	static const char *const good[] = {
@@ -358,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_and_refused),
 		cmocka_unit_test(test_query_encoding),
 		cmocka_unit_test(test_validate_and_measure),
+		cmocka_unit_test(test_password_not_shown),
 		cmocka_unit_test(test_url_rules),
 	};
 

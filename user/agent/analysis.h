@@ -203,7 +203,8 @@ int analysis_quantile(const struct connect_buckets *buckets, const uint64_t *con
 		      double q, double *seconds);
 
 /* Run every configured check; 0, or -EINVAL (with err) on a bad input
- * (bad buckets, promql missing for configured queries). */
+ * (bad buckets, promql missing for configured queries).  in->baseline may
+ * point into *out (the previous result). */
 int analysis_run(const struct analysis_input *in, struct analysis_result *out,
 		 struct bgx_err *err);
 

@@ -93,6 +93,26 @@ int promql_url_check(const char *url, struct bgx_err *err)
 
 /* ---- client ------------------------------------------------------------- */
 
+/* The URL as messages (history, logs) may show it: without user:password. */
+static void shown_url(const char *url, char *buf, size_t len)
+{
+	CURLU *u = curl_url();
+	char *s = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK)
+		snprintf(buf, len, "%s", s);
+	else
+		snprintf(buf, len, "(the Prometheus URL)");
+	curl_free(s);
+	curl_url_cleanup(u);
+	len = strlen(buf);
+	while (len > 0 && buf[len - 1] == '/')
+		buf[--len] = '\0';
+}
+
 int promql_open(struct promql_client *c, const char *url, unsigned timeout_ms,
 		bool use_post, struct bgx_err *err)
 {
@@ -109,6 +129,7 @@ int promql_open(struct promql_client *c, const char *url, unsigned timeout_ms,
 	while (len > 0 && url[len - 1] == '/')
 		len--;
 	memcpy(c->base, url, len);
+	shown_url(c->base, c->shown, sizeof(c->shown));
 	c->timeout_ms = timeout_ms;
 	c->use_post = use_post;
 	c->curl = curl_easy_init();
@@ -158,14 +179,14 @@ static int transport_error(const struct promql_client *c, CURLcode code, const c
 	switch (code) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return bgx_fail(err, ETIMEDOUT, "Prometheus %s did not answer within %u ms",
-				c->base, c->timeout_ms);
+				c->shown, c->timeout_ms);
 	case CURLE_COULDNT_CONNECT:
-		return bgx_fail(err, ECONNREFUSED, "cannot connect to Prometheus %s: %s", c->base, why);
+		return bgx_fail(err, ECONNREFUSED, "cannot connect to Prometheus %s: %s", c->shown, why);
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return bgx_fail(err, EHOSTUNREACH, "cannot resolve the host of Prometheus %s: %s",
-				c->base, why);
+				c->shown, why);
 	default:
-		return bgx_fail(err, EIO, "query to Prometheus %s failed: %s", c->base, why);
+		return bgx_fail(err, EIO, "query to Prometheus %s failed: %s", c->shown, why);
 	}
 }
 
@@ -231,7 +252,7 @@ static int send_query(struct promql_client *c, const char *expr, struct answer *
 	free(form);
 	free(url);
 	if (a->too_big)
-		return bgx_fail(err, EMSGSIZE, "Prometheus %s sent an answer over %u bytes", c->base,
+		return bgx_fail(err, EMSGSIZE, "Prometheus %s sent an answer over %u bytes", c->shown,
 				PROMQL_MAX_ANSWER);
 	if (code != CURLE_OK)
 		return transport_error(c, code, errbuf, err);
@@ -332,15 +353,15 @@ static int decode(const struct promql_client *c, const struct answer *a, long st
 		json_decref(root);
 		first_line(a->data, line, sizeof(line));
 		if (status < 200 || status > 299)
-			return bgx_fail(err, EPROTO, "Prometheus %s answered HTTP %ld: %s", c->base,
+			return bgx_fail(err, EPROTO, "Prometheus %s answered HTTP %ld: %s", c->shown,
 					status, *line ? line : "(empty body)");
 		return bgx_fail(err, EBADMSG, "Prometheus %s: the answer is not the query API's JSON (%s)",
-				c->base, *line ? line : "empty body");
+				c->shown, *line ? line : "empty body");
 	}
 	if (!strcmp(state, "error"))
 		r = server_error(root, err);
 	else if (strcmp(state, "success") || status < 200 || status > 299)
-		r = bgx_fail(err, EBADMSG, "Prometheus %s: HTTP %ld with status \"%.20s\"", c->base,
+		r = bgx_fail(err, EBADMSG, "Prometheus %s: HTTP %ld with status \"%.20s\"", c->shown,
 			     status, state);
 	else
 		r = read_result(json_object_get(root, "data"), out, err);

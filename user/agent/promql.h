@@ -34,6 +34,7 @@
 
 struct promql_client {
 	char base[PROMQL_URL_LEN];      /* as given, without trailing '/' */
+	char shown[PROMQL_URL_LEN];     /* for messages: without user:password */
 	unsigned timeout_ms;
 	bool use_post;                  /* POST form (long queries) or GET */
 	void *curl;                     /* CURL * */

@@ -153,7 +153,11 @@ struct rollout_output {
 	uint32_t green_share_bp;
 	uint32_t rising_share_bp;               /* the same share, of the rising color */
 	bool new_window;                        /* snapshot counters as the new window base */
-	bool save;                              /* something durable changed */
+	/* A decision, a publish or a new window: save the state now.  The
+	 * per-tick figures (last analysis, stable baseline, query error
+	 * counts) change on every analysis and are saved with the next
+	 * decision, so a quiet step does not fsync every tick. */
+	bool save;
 	bool has_decision;
 	struct rollout_decision decision;
 };
