@@ -20,7 +20,8 @@ CFLAGS   ?= -O2
 SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # Libraries of the agent (and of the tests, which link everything).
 LDLIBS   := -lbpf -lelf -lz -lmicrohttpd -lpthread
-# libcurl: the agent's HTTP health checks; jansson: the history journal (JSON lines).
+# libcurl: HTTP health checks and the PromQL client of the agent;
+# jansson: JSON (history journal, rollout state, Prometheus answers).
 LDLIBS   += -lcurl -ljansson
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf \
               -I/usr/include/$(ARCH)-linux-gnu -D__TARGET_ARCH_$(BPF_ARCH)

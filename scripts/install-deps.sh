@@ -22,8 +22,8 @@ PACKAGES=(
 	bpftool         # skeleton generation, map/prog inspection
 	libcmocka-dev   # unit and kernel tests
 	libmicrohttpd-dev # HTTP server of `bgxdp serve` (/metrics)
-	libcurl4-openssl-dev # libcurl: HTTP health checks of the agent (multi interface)
-	libjansson-dev  # jansson: JSON lines of the history journal
+	libcurl4-openssl-dev # libcurl: the agent's HTTP health checks and PromQL queries
+	libjansson-dev  # jansson: JSON of the history journal, rollout state, Prometheus answers
 	prometheus      # promtool, to check the metrics exposition in tests
 	iproute2        # ip netns / veth / bridge / tc for the e2e topology
 	ethtool         # disable checksum offload on test veths
