@@ -44,14 +44,14 @@ objs        = $(patsubst user/%.c,$(BUILD)/$(1)/%.o,$(2))
 LIB_OBJS   := $(call objs,obj,$(LIB_SRCS))
 SAN_OBJS   := $(call objs,san,$(CORE_SRCS))
 LIB_SAN_OBJS := $(call objs,san,$(LIB_SRCS))
-# bgxdp: every command but the agent's; linked with static libbpf, libelf
-# and zlib so that a flip starts as fast as a static program.
+# bgxdp: every command but the agent's; linked with static libbpf, libelf,
+# zlib and jansson so that a flip starts as fast as a static program.
 CLI_OBJS   := $(call objs,obj,user/cli/main.c $(CLI_SRCS) $(CLI_AGENT_SRCS))
-CLI_SAN_OBJS := $(call objs,san,user/cli/main.c $(CLI_SRCS) $(CLI_AGENT_SRCS)) $(LIB_SAN_OBJS)
-CLI_LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic
+CLI_SAN_OBJS := $(call objs,san,user/cli/main.c $(CLI_SRCS) $(CLI_AGENT_SRCS)) $(BUILD)/libbgxdp-san.a
+CLI_LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -ljansson -Wl,-Bdynamic
 # bgxdp-agent: serve, agent, fleet (bgxdp runs it for them).
 AGENT_OBJS := $(call objs,obj,user/agent/main.c $(CLI_SRCS) $(AGENT_SRCS))
-AGENT_SAN_OBJS := $(call objs,san,user/agent/main.c $(CLI_SRCS) $(AGENT_SRCS)) $(LIB_SAN_OBJS)
+AGENT_SAN_OBJS := $(call objs,san,user/agent/main.c $(CLI_SRCS) $(AGENT_SRCS)) $(BUILD)/libbgxdp-san.a
 PROGRAMS   := $(BUILD)/bgxdp $(BUILD)/bgxdp-agent
 SAN_PROGRAMS := $(BUILD)/bgxdp-san $(BUILD)/bgxdp-san-agent
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))

@@ -7,7 +7,7 @@ int cli_open(struct cli *cli, enum bgx_access access, struct bgx_instance **in)
 	return bgx_open(cli->pin_dir, access, in, &cli->err);
 }
 
-void json_string(FILE *f, const char *text)
+void json_write_string(FILE *f, const char *text)
 {
 	fputc('"', f);
 	for (; *text; text++) {

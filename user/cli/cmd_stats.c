@@ -91,7 +91,7 @@ static void print_json(FILE *f, const struct bgx_snapshot *now,
 		const struct bgx_service_view *service = &now->services[s];
 
 		fprintf(f, "%s{\"name\":", s ? "," : "");
-		json_string(f, service->name);
+		json_write_string(f, service->name);
 		fprintf(f, ",\"colors\":{");
 		for (__u32 c = 0; c < BGXDP_COLORS; c++) {
 			const struct bgx_color_view *cur = &service->colors[c];

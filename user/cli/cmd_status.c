@@ -111,7 +111,7 @@ static void json_backends(FILE *f, const struct bgx_service_view *sv, __u32 colo
 		if (v->color != color)
 			continue;
 		fprintf(f, "%s{\"address\":", shown++ ? "," : "");
-		json_string(f, v->address);
+		json_write_string(f, v->address);
 		fprintf(f, ",\"weight\":%u,\"state\":\"%s\"}", v->weight,
 			backend_state_name(v->state));
 	}
@@ -121,12 +121,12 @@ static void json_backends(FILE *f, const struct bgx_service_view *sv, __u32 colo
 static void json_service(FILE *f, const struct bgx_service_view *sv, bool first)
 {
 	fprintf(f, "%s{\"name\":", first ? "" : ",");
-	json_string(f, sv->name);
+	json_write_string(f, sv->name);
 	fprintf(f, ",\"vip\":");
-	json_string(f, sv->vip);
+	json_write_string(f, sv->vip);
 	fprintf(f, ",\"proto\":\"%s\",\"preview\":", proto_name(sv->proto));
 	if (sv->preview[0])
-		json_string(f, sv->preview);
+		json_write_string(f, sv->preview);
 	else
 		fprintf(f, "null");
 	fprintf(f, ",\"affinity\":\"%s\",\"share\":{\"blue\":",
@@ -148,11 +148,11 @@ static void json_service(FILE *f, const struct bgx_service_view *sv, bool first)
 static void render_json(FILE *f, const struct bgx_snapshot *s)
 {
 	fprintf(f, "{\"pin_dir\":");
-	json_string(f, s->pin_dir);
+	json_write_string(f, s->pin_dir);
 	fprintf(f, ",\"interfaces\":[");
 	for (int i = 0; i < s->n_ifaces; i++) {
 		fprintf(f, "%s{\"name\":", i ? "," : "");
-		json_string(f, s->ifaces[i].name);
+		json_write_string(f, s->ifaces[i].name);
 		fprintf(f, ",\"ifindex\":%u}", s->ifaces[i].ifindex);
 	}
 	fprintf(f, "],\"services\":[");

@@ -28,6 +28,6 @@ int cli_open(struct cli *cli, enum bgx_access access, struct bgx_instance **in);
 int render_instance(FILE *out, const char *pin_dir, struct bgx_err *e);
 
 /* `text` as a JSON string literal (quotes, escapes). */
-void json_string(FILE *f, const char *text);
+void json_write_string(FILE *f, const char *text);
 
 #endif

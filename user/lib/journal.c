@@ -254,7 +254,7 @@ static int append_locked(const struct journal *j, const struct journal_entry *e,
 	int64_t ns = e->time_ns ? e->time_ns : now_ns();
 	char when[40], *line;
 	size_t len;
-	off_t size;
+	off_t size = 0;
 	int fd, r;
 
 	rfc3339(ns, when, sizeof(when));
