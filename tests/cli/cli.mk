@@ -6,10 +6,11 @@
 # security.sh - pin modes, pin dir trust, unprivileged callers, serve, packets
 # valgrind.sh - the main commands under valgrind memcheck, normal build
 # transcript.sh - every command's output against tests/cli/transcript.expected
+# json.sh     - every command in JSON mode, read by jq; errors as JSON
 # Each suite runs even if one before it failed; the target fails if any did.
 .PHONY: cli-test
 cli-test: $(PROGRAMS) $(SAN_PROGRAMS)
-	@rc=0; for s in hostile security valgrind transcript; do \
+	@rc=0; for s in hostile security valgrind transcript json; do \
 		echo "== tests/cli/$$s.sh"; \
 		BGXDP=$(BUILD)/bgxdp-san BGXDP_PLAIN=$(BUILD)/bgxdp tests/cli/$$s.sh $$( [ $$s = transcript ] && echo --check) || rc=1; \
 	done; exit $$rc

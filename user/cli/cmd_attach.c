@@ -57,6 +57,21 @@ static const struct param detach_params[] = {
 	PARAM_END
 };
 
+static void json_upgrade(FILE *f, const char *pin_dir, const struct bgx_upgrade_result *u)
+{
+	fputs("{\"pin_dir\":", f);
+	json_write_string(f, pin_dir);
+	fprintf(f, ",\"xdp\":{\"old\":%u,\"new\":%u},\"tc\":{\"old\":%u,\"new\":%u},\"interfaces\":[",
+		u->old_xdp_id, u->new_xdp_id, u->old_tc_id, u->new_tc_id);
+	for (int i = 0; i < u->n_ifaces; i++) {
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		json_write_string(f, u->ifaces[i].name);
+		fprintf(f, ",\"xdp_old\":%u,\"tc_old\":%u}", u->ifaces[i].old_xdp_id,
+			u->ifaces[i].old_tc_id);
+	}
+	fputs("]}", f);
+}
+
 static void render_upgrade(FILE *f, const char *pin_dir, const struct bgx_upgrade_result *u)
 {
 	fprintf(f, "upgraded %s: xdp program %u -> %u, tc program %u -> %u; maps kept\n",
@@ -86,6 +101,27 @@ static int run_attach(const void *params, struct cli *cli)
 	memcpy(spec.fast_path, p->fast_path.ifindex, sizeof(spec.fast_path));
 	if ((r = bgx_attach(cli->pin_dir, &spec, &res, &cli->err)))
 		return r;
+	if (cli->globals.json) {
+		FILE *f = cli_json_begin(cli);
+
+		fputs("{\"interface\":", f);
+		json_write_string(f, p->ifname);
+		fprintf(f, ",\"ifindex\":%u,\"created\":%s,\"fast_path\":", res.ifindex,
+			res.created ? "true" : "false");
+		if (p->fast_path.n)
+			json_write_string(f, p->fast_path.text);
+		else
+			fputs("null", f);
+		fputs(",\"upgrade\":", f);
+		if (res.replaced)
+			json_upgrade(f, cli->pin_dir, &res.upgrade);
+		else
+			fputs("null", f);
+		fputs(",\"pin_dir\":", f);
+		json_write_string(f, cli->pin_dir);
+		fputs("}", f);
+		return cli_json_end(cli);
+	}
 	if (res.replaced)
 		render_upgrade(cli->out, cli->pin_dir, &res.upgrade);
 	else
@@ -105,6 +141,18 @@ static int run_upgrade(const void *params, struct cli *cli)
 
 	if (r)
 		return r;
+	if (cli->globals.json) {
+		FILE *f = cli_json_begin(cli);
+
+		if (p->check) {
+			fputs("{\"pin_dir\":", f);
+			json_write_string(f, cli->pin_dir);
+			fputs(",\"check\":true,\"layout_matches\":true}", f);
+		} else {
+			json_upgrade(f, cli->pin_dir, &res);
+		}
+		return cli_json_end(cli);
+	}
 	if (p->check)
 		fprintf(cli->out, "%s: the map layout of this build matches; an upgrade would keep every map\n",
 			cli->pin_dir);
@@ -121,6 +169,15 @@ static int run_detach(const void *params, struct cli *cli)
 
 	if (r)
 		return r;
+	if (cli->globals.json) {
+		FILE *f = cli_json_begin(cli);
+
+		fputs("{\"interface\":", f);
+		json_write_string(f, p->ifname);
+		fprintf(f, ",\"remaining\":%d,\"instance_removed\":%s}", res.remaining,
+			res.removed ? "true" : "false");
+		return cli_json_end(cli);
+	}
 	if (res.removed)
 		fprintf(cli->out, "detached from %s; last interface: instance %s removed\n", p->ifname,
 			cli->pin_dir);

@@ -71,6 +71,27 @@ static void render(FILE *f, enum backend_op op, const struct backend_params *p,
 		res->in_ring);
 }
 
+static const char *const op_names[] = {
+	[OP_ADD] = "add", [OP_DEL] = "del", [OP_DRAIN] = "drain", [OP_UP] = "up", [OP_DOWN] = "down",
+};
+
+static int render_json(struct cli *cli, enum backend_op op, const struct backend_params *p,
+		       const struct bgx_backend_result *res)
+{
+	FILE *f = cli_json_begin(cli);
+	char addr[BGX_ADDRESS_LEN];
+
+	format_endpoint(p->ep.addr, htons(p->ep.port), p->ep.family, addr, sizeof(addr));
+	fputs("{\"service\":", f);
+	json_write_string(f, res->service);
+	fprintf(f, ",\"color\":\"%s\",\"backend\":", color_name(p->color));
+	json_write_string(f, addr);
+	fprintf(f, ",\"action\":\"%s\",\"changed\":%s,\"state\":\"%s\",\"in_ring\":%u}",
+		op_names[op], res->changed ? "true" : "false",
+		op == OP_DEL ? "deleted" : backend_state_name(res->new_state), res->in_ring);
+	return cli_json_end(cli);
+}
+
 static int run_op(const void *params, struct cli *cli, enum backend_op op)
 {
 	const struct backend_params *p = params;
@@ -82,9 +103,12 @@ static int run_op(const void *params, struct cli *cli, enum backend_op op)
 		return r;
 	r = call_library(in, op, p, &res, &cli->err);
 	bgx_close(in);
-	if (!r)
-		render(cli->out, op, p, &res);
-	return r;
+	if (r)
+		return r;
+	if (cli->globals.json)
+		return render_json(cli, op, p, &res);
+	render(cli->out, op, p, &res);
+	return 0;
 }
 
 static int run_add(const void *p, struct cli *cli) { return run_op(p, cli, OP_ADD); }

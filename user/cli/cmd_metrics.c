@@ -26,9 +26,84 @@ int render_instance(FILE *out, const char *pin_dir, struct bgx_err *e)
 	return err;
 }
 
+/* One label value of the exposition (escaped \\ \" \n) as a JSON string. */
+static const char *json_label_value(FILE *f, const char *v)
+{
+	fputc('"', f);
+	for (; *v && *v != '"'; v++) {
+		if (*v == '\\' && v[1]) {
+			v++;
+			fputs(*v == 'n' ? "\\n" : *v == '"' ? "\\\"" : "\\\\", f);
+			continue;
+		}
+		if ((unsigned char)*v < 0x20)
+			fprintf(f, "\\u%04x", *v);
+		else
+			fputc(*v, f);
+	}
+	fputc('"', f);
+	return *v ? v + 1 : v;
+}
+
+/* name{a="x",b="y"} value  ->  {"name":..,"labels":{..},"value":..} */
+static void json_sample(FILE *f, char *line, bool first)
+{
+	char *brace = strchr(line, '{'), *space = strrchr(line, ' '), *p;
+
+	if (!space)
+		return;
+	*space = 0;
+	fprintf(f, "%s{\"name\":\"%.*s\",\"labels\":{", first ? "" : ",",
+		(int)(brace ? brace - line : space - line), line);
+	for (p = brace ? brace + 1 : space; p < space && *p != '}';) {
+		char *eq = strchr(p, '=');
+
+		if (!eq)
+			break;
+		fprintf(f, "%s\"%.*s\":", p == brace + 1 ? "" : ",", (int)(eq - p), p);
+		p = (char *)json_label_value(f, eq + 2);
+		if (*p == ',')
+			p++;
+	}
+	fprintf(f, "},\"value\":%s}", space + 1);
+}
+
+/* The exposition as JSON: every sample with its labels and value. */
+static int render_json(struct cli *cli)
+{
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	bool first = true;
+	FILE *f;
+	int r;
+
+	if (!mem)
+		return bgx_fail(&cli->err, ENOMEM, "out of memory");
+	r = render_instance(mem, cli->pin_dir, &cli->err);
+	fclose(mem);
+	if (r) {
+		free(text);
+		return r;
+	}
+	f = cli_json_begin(cli);
+	fputs("{\"metrics\":[", f);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			continue;
+		json_sample(f, line, first);
+		first = false;
+	}
+	fputs("]}", f);
+	free(text);
+	return cli_json_end(cli);
+}
+
 static int run_metrics(const void *params, struct cli *cli)
 {
 	(void)params;
+	if (cli->globals.json)
+		return render_json(cli);
 	return render_instance(cli->out, cli->pin_dir, &cli->err);
 }
 

@@ -82,6 +82,22 @@ static int run_add(const void *params, struct cli *cli)
 	endpoint_text(&p->vip, vip, sizeof(vip));
 	if (spec.has_preview)
 		endpoint_text(&p->preview, prev, sizeof(prev));
+	if (cli->globals.json) {
+		FILE *f = cli_json_begin(cli);
+
+		fputs("{\"service\":", f);
+		json_write_string(f, p->name);
+		fputs(",\"vip\":", f);
+		json_write_string(f, vip);
+		fprintf(f, ",\"proto\":\"%s\",\"preview\":", proto_name(spec.proto));
+		if (spec.has_preview)
+			json_write_string(f, prev);
+		else
+			fputs("null", f);
+		fprintf(f, ",\"affinity\":\"%s\",\"added\":true}",
+			spec.affinity_client ? "client" : "flow");
+		return cli_json_end(cli);
+	}
 	fprintf(cli->out, "service %s added: %s %s%s%s, affinity %s, all new flows to blue\n",
 		p->name, vip, proto_name(spec.proto), spec.has_preview ? ", preview " : "", prev,
 		spec.affinity_client ? "client" : "flow");
@@ -108,9 +124,18 @@ static int run_del(const void *params, struct cli *cli)
 		return r;
 	r = bgx_service_del(in, p->name, &cli->err);
 	bgx_close(in);
-	if (!r)
-		fprintf(cli->out, "service %s deleted\n", p->name);
-	return r;
+	if (r)
+		return r;
+	if (cli->globals.json) {
+		FILE *f = cli_json_begin(cli);
+
+		fputs("{\"service\":", f);
+		json_write_string(f, p->name);
+		fputs(",\"deleted\":true}", f);
+		return cli_json_end(cli);
+	}
+	fprintf(cli->out, "service %s deleted\n", p->name);
+	return 0;
 }
 
 const struct cmd_spec cmd_service_add = {

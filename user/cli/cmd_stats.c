@@ -134,7 +134,6 @@ static void print_json(FILE *f, const struct bgx_snapshot *now,
 }
 
 struct stats_params {
-	bool json;
 	unsigned long long watch;       /* seconds; 0: once */
 	unsigned long long interval_ms;
 };
@@ -161,12 +160,14 @@ static int run_stats(const void *params, struct cli *cli)
 		if ((err = take_snapshot(cli, &now)))
 			break;
 		t_now = now_seconds();
-		if (p->watch && !p->json)
+		if (p->watch && !cli->globals.json)
 			fputs("\033[H\033[2J", cli->out);   /* refresh in place */
-		if (p->json)
-			print_json(cli->out, now, before, t_now - t_before);
-		else
+		if (cli->globals.json) {
+			print_json(cli_json_begin(cli), now, before, t_now - t_before);
+			err = cli_json_end(cli);
+		} else {
 			print_table(cli->out, now, before, t_now - t_before);
+		}
 		fflush(cli->out);
 		free(before);
 		before = now;
@@ -181,8 +182,6 @@ static int run_stats(const void *params, struct cli *cli)
 }
 
 static const struct param stats_params[] = {
-	PARAM_OPT(struct stats_params, json, P_FLAG, "json", NULL,
-		  .help = "Print one JSON object per sample (one line each) instead of a table."),
 	PARAM_OPT(struct stats_params, watch, P_UINT, "watch", "SECS", .min = 1, .max = 3600,
 		  .help = "Refresh every SECS seconds (1..3600) until Ctrl-C; the table is\n"
 			  "      redrawn in place, JSON is printed one line per sample."),

@@ -6,14 +6,11 @@
 
 struct status_params {
 	char service[BGXDP_NAME_LEN];   /* "": all */
-	bool json;
 };
 
 static const struct param status_params[] = {
 	PARAM_OPT(struct status_params, service, P_NAME, "service", "NAME",
 		  .help = "Show only this service."),
-	PARAM_OPT(struct status_params, json, P_FLAG, "json", NULL,
-		  .help = "Print one JSON object (stable keys) instead of text."),
 	PARAM_END
 };
 
@@ -174,12 +171,14 @@ static int run_status(const void *params, struct cli *cli)
 	bgx_close(in);
 	if (r)
 		return r;
-	if (p->json)
-		render_json(cli->out, snap);
-	else
+	if (cli->globals.json) {
+		render_json(cli_json_begin(cli), snap);
+		r = cli_json_end(cli);
+	} else {
 		render_text(cli->out, snap);
+	}
 	free(snap);
-	return 0;
+	return r;
 }
 
 const struct cmd_spec cmd_status = {

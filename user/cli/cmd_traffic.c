@@ -48,6 +48,20 @@ static void render(FILE *f, const struct bgx_share_result *res, bool rollback)
 		rollback ? "rolled back " : "", res->service, pb, pg, res->generation);
 }
 
+static int render_json(struct cli *cli, const struct bgx_share_result *res, bool rollback)
+{
+	FILE *f = cli_json_begin(cli);
+	__u32 blue = BGXDP_SHARE_SCALE - res->green_bp;
+
+	fputs("{\"service\":", f);
+	json_write_string(f, res->service);
+	fprintf(f, ",\"share\":{\"blue\":%u.%02u,\"green\":%u.%02u},\"green_share_bp\":%u,"
+		"\"generation\":%u,\"rollback\":%s}", blue / 100, blue % 100,
+		res->green_bp / 100, res->green_bp % 100, res->green_bp, res->generation,
+		rollback ? "true" : "false");
+	return cli_json_end(cli);
+}
+
 /* Green's share, or rollback when `green_bp` is negative. */
 static int run_share(struct cli *cli, const struct traffic_params *p, long green_bp)
 {
@@ -62,9 +76,12 @@ static int run_share(struct cli *cli, const struct traffic_params *p, long green
 	else
 		r = bgx_share_set(in, service_or_only(p), (__u32)green_bp, &res, &cli->err);
 	bgx_close(in);
-	if (!r)
-		render(cli->out, &res, green_bp < 0);
-	return r;
+	if (r)
+		return r;
+	if (cli->globals.json)
+		return render_json(cli, &res, green_bp < 0);
+	render(cli->out, &res, green_bp < 0);
+	return 0;
 }
 
 static int run_set(const void *params, struct cli *cli)

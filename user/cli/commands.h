@@ -27,7 +27,5 @@ int cli_open(struct cli *cli, enum bgx_access access, struct bgx_instance **in);
  * exposition to `out`. */
 int render_instance(FILE *out, const char *pin_dir, struct bgx_err *e);
 
-/* `text` as a JSON string literal (quotes, escapes). */
-void json_write_string(FILE *f, const char *text);
 
 #endif

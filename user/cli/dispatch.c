@@ -28,7 +28,7 @@ static void usage(FILE *f)
 "NAME\n"
 "  bgxdp - switch live L4 traffic between blue and green backends in the kernel\n\n"
 "SYNOPSIS\n"
-"  bgxdp [--pin-dir DIR] [-v] COMMAND [ARGS] [OPTIONS]\n"
+"  bgxdp [--pin-dir DIR] [-j [-p]] [-v] COMMAND [ARGS] [OPTIONS]\n"
 "  bgxdp COMMAND --help\n"
 "  bgxdp --help | --version\n\n"
 "DESCRIPTION\n"
@@ -44,6 +44,12 @@ static void usage(FILE *f)
 "  --pin-dir DIR\n"
 "      bpffs directory of the instance.  Default: $BGXDP_PIN_DIR if set, else\n"
 "      /sys/fs/bpf/bgxdp.  Accepted before the command or among its options.\n"
+"  -j, --json\n"
+"      Print the result as one JSON object (stable keys; each command's help\n"
+"      names them), and an error as {\"error\": ..., \"command\": ..., \"exit\": N}\n"
+"      on stderr.  Exit codes are the same.\n"
+"  -p, --pretty\n"
+"      With --json, indent the JSON.\n"
 "  -v, --verbose\n"
 "      Say what bgxdp does, step by step, on stderr (map writes, publishes,\n"
 "      recoveries).  Accepted before the command or among its options.\n"
@@ -143,22 +149,40 @@ static int group_usage(const char *group, const char *bad)
 }
 
 /* The one error line, and the exit status: 2 for a wrong command line. */
-static int fail(const char *command, const struct bgx_err *e)
+/* Options accepted before the command word. */
+struct leading {
+	const char *pin_dir;
+	bool verbose, json, pretty;
+};
+
+/* The one error line, and the exit status: 2 for a wrong command line.
+ * With --json, the line is a JSON object. */
+static int fail(const char *command, const struct bgx_err *e, bool json)
 {
 	const char *msg = e->msg[0] ? e->msg : strerror(-e->code);
+	int status = e->usage ? 2 : 1;
 
-	if (command)
+	if (json) {
+		fputs("{\"error\":", stderr);
+		json_write_string(stderr, msg);
+		fputs(",\"command\":", stderr);
+		if (command)
+			json_write_string(stderr, command);
+		else
+			fputs("null", stderr);
+		fprintf(stderr, ",\"exit\":%d}\n", status);
+	} else if (command) {
 		fprintf(stderr, "bgxdp: %s: %s\n", command, msg);
-	else
+	} else {
 		fprintf(stderr, "bgxdp: %s\n", msg);
-	return e->usage ? 2 : 1;
+	}
+	return status;
 }
 
 /* Global options before the command: --pin-dir, --verbose, --help, --version.
  * Returns the index of the command word, or -1 when done (exit code in
  * *status). */
-static int parse_leading(int argc, char **argv, const char **pin_dir, bool *verbose,
-			 int *status)
+static int parse_leading(int argc, char **argv, struct leading *lead, int *status)
 {
 	struct bgx_err e = { 0 };
 	int i = 1;
@@ -170,37 +194,49 @@ static int parse_leading(int argc, char **argv, const char **pin_dir, bool *verb
 			return -1;
 		}
 		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
-			printf("bgxdp %s\n", BGXDP_VERSION);
+			if (lead->json)
+				printf("{\"version\":\"%s\"}\n", BGXDP_VERSION);
+			else
+				printf("bgxdp %s\n", BGXDP_VERSION);
 			*status = 0;
 			return -1;
 		}
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			*verbose = true;
+			lead->verbose = true;
+			i++;
+			continue;
+		}
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--pretty") ||
+		    (argv[i][1] && strspn(argv[i] + 1, "jpv") == strlen(argv[i] + 1))) {
+			/* -j, -p, -v, and their bundles: -jp */
+			lead->json |= !strcmp(argv[i], "--json") || strchr(argv[i] + 1, 'j');
+			lead->pretty |= !strcmp(argv[i], "--pretty") || strchr(argv[i] + 1, 'p');
+			lead->verbose |= argv[i][1] != '-' && strchr(argv[i] + 1, 'v');
 			i++;
 			continue;
 		}
 		if (!strcmp(argv[i], "--pin-dir")) {
 			if (i + 1 >= argc) {
 				bgx_fail_usage(&e, EINVAL, "option --pin-dir needs a value (DIR)");
-				*status = fail(NULL, &e);
+				*status = fail(NULL, &e, lead->json);
 				return -1;
 			}
-			*pin_dir = argv[i + 1];
+			lead->pin_dir = argv[i + 1];
 			i += 2;
 			continue;
 		}
 		if (!strncmp(argv[i], "--pin-dir=", 10)) {
-			*pin_dir = argv[i] + 10;
+			lead->pin_dir = argv[i] + 10;
 			i++;
 			continue;
 		}
 		bgx_fail_usage(&e, EINVAL, "unknown option '%s' (see 'bgxdp --help')", argv[i]);
-		*status = fail(NULL, &e);
+		*status = fail(NULL, &e, lead->json);
 		return -1;
 	}
 	if (i >= argc) {
 		bgx_fail_usage(&e, EINVAL, "missing command (see 'bgxdp --help')");
-		*status = fail(NULL, &e);
+		*status = fail(NULL, &e, lead->json);
 		return -1;
 	}
 	return i;
@@ -211,6 +247,7 @@ static int parse_leading(int argc, char **argv, const char **pin_dir, bool *verb
 static int choose_pin_dir(struct cli *cli, const char *leading)
 {
 	const char *flag = cli->globals.pin_dir ? cli->globals.pin_dir : leading;
+
 
 	if (flag && !*flag)
 		return bgx_fail_usage(&cli->err, EINVAL, "--pin-dir: empty directory name");
@@ -243,7 +280,7 @@ static void set_log_level(bool verbose)
 }
 
 static int run_command(const struct cli_role *role, const struct cmd_spec *spec, int argc,
-		       char **argv, const char *leading, bool verbose)
+		       char **argv, const struct leading *lead)
 {
 	int (*run)(const void *params, struct cli *cli) = spec->run;
 	struct cli cli = { .spec = spec, .out = stdout };
@@ -252,10 +289,13 @@ static int run_command(const struct cli_role *role, const struct cmd_spec *spec,
 
 	if (!params) {
 		bgx_fail(&cli.err, ENOMEM, "out of memory");
-		return fail(spec->name, &cli.err);
+		return fail(spec->name, &cli.err, cli.globals.json);
 	}
 	r = params_parse(spec, argc, argv, params, &cli.globals, &cli.err);
-	set_log_level(verbose || cli.globals.verbose);
+	cli.globals.verbose |= lead->verbose;
+	cli.globals.json |= lead->json;
+	cli.globals.pretty |= lead->pretty;
+	set_log_level(cli.globals.verbose);
 	if (r == 1) {
 		params_print_help(spec, stdout);
 		free(params);
@@ -263,21 +303,21 @@ static int run_command(const struct cli_role *role, const struct cmd_spec *spec,
 	}
 	if (r) {
 		free(params);
-		return fail(spec->name, &cli.err);
+		return fail(spec->name, &cli.err, cli.globals.json);
 	}
 	if (!run && role->find_run)
 		run = role->find_run(spec);
 	if (!run) {
 		bgx_fail(&cli.err, ENOTSUP, "this program does not run '%s'", spec->name);
-		return fail(spec->name, &cli.err);
+		return fail(spec->name, &cli.err, cli.globals.json);
 	}
-	if ((r = choose_pin_dir(&cli, leading)) ||
+	if ((r = choose_pin_dir(&cli, lead->pin_dir)) ||
 	    (spec->changes_state && (r = security_check_caps(&cli.err))) ||
 	    (r = run(params, &cli))) {
 		free(params);
 		if (!cli.err.code)
 			bgx_fail(&cli.err, r, "%s", strerror(r < 0 ? -r : r));
-		return fail(spec->name, &cli.err);
+		return fail(spec->name, &cli.err, cli.globals.json);
 	}
 	free(params);
 	return 0;
@@ -316,13 +356,12 @@ int cli_exec_agent(int argc, char **argv)
 	}
 	bgx_fail(&e, r, "cannot run the agent program %s: %s (it is installed next to bgxdp; "
 		 "BGXDP_AGENT=PATH names another)", path, strerror(-r));
-	return fail(NULL, &e);
+	return fail(NULL, &e, false);
 }
 
 int cli_main(int argc, char **argv, const struct cli_role *role)
 {
-	const char *leading_pin_dir = NULL;
-	bool verbose = false;
+	struct leading lead = { 0 };
 	const struct cmd_spec *spec;
 	int i, used = 0, status = 0;
 
@@ -331,7 +370,7 @@ int cli_main(int argc, char **argv, const struct cli_role *role)
 	umask(077);
 	libbpf_set_print(libbpf_print);
 	set_log_level(false);
-	if ((i = parse_leading(argc, argv, &leading_pin_dir, &verbose, &status)) < 0)
+	if ((i = parse_leading(argc, argv, &lead, &status)) < 0)
 		return status;
 	spec = find_cmd(argc - i, argv + i, &used);
 	if (!spec) {
@@ -339,9 +378,9 @@ int cli_main(int argc, char **argv, const struct cli_role *role)
 
 		group_usage(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
 		bgx_fail_usage(&e, EINVAL, "unknown command '%s' (see 'bgxdp --help')", argv[i]);
-		return fail(NULL, &e);
+		return fail(NULL, &e, lead.json);
 	}
 	if (spec->in_agent && role->exec_agent)
 		return cli_exec_agent(argc, argv);
-	return run_command(role, spec, argc - i - used, argv + i + used, leading_pin_dir, verbose);
+	return run_command(role, spec, argc - i - used, argv + i + used, &lead);
 }

@@ -11,6 +11,11 @@ const struct param global_params[] = {
 		  .help = "bpffs directory of the bgxdp instance. Default: $BGXDP_PIN_DIR if set, else /sys/fs/bpf/bgxdp."),
 	PARAM_OPT(struct cli_globals, verbose, P_FLAG, "verbose", NULL, .short_name = 'v',
 		  .help = "Say what bgxdp does, step by step, on stderr."),
+	PARAM_OPT(struct cli_globals, json, P_FLAG, "json", NULL, .short_name = 'j',
+		  .help = "Print the result as one JSON object (stable keys), and an error as "
+			  "{\"error\": ..., \"command\": ...} on stderr."),
+	PARAM_OPT(struct cli_globals, pretty, P_FLAG, "pretty", NULL, .short_name = 'p',
+		  .help = "With --json: indent the JSON."),
 	PARAM_OPT(struct cli_globals, help, P_FLAG, "help", NULL, .short_name = 'h',
 		  .help = "Show this help and exit."),
 	PARAM_END
@@ -198,6 +203,8 @@ static int take_option(struct parse *ps, int argc, char **argv, int *i, struct b
 		if (eq)
 			return bgx_fail_usage(e, EINVAL, "option --%s takes no value", p->name);
 		ps->help |= !strcmp(p->name, "help");
+		/* at once: --json shapes the error of a later mistake too */
+		*(bool *)field_of(ps, idx) = true;
 		return 0;
 	}
 	if (eq) {
