@@ -154,7 +154,7 @@ row 2 "unexpected argument 'd0p'"            detach d0 d0p
 # --- read-only commands ------------------------------------------------------
 row 1 "no service named 'nosuch'"            status --service nosuch
 row 2 "--service '$LONG33'"                  status --service "$LONG33"
-row 2 "option --json given more than once"   status --json --json
+row 2 "option --service given more than once" status --service web --service web
 row 2 "unknown option '--yaml'"              status --yaml
 row 2 "--watch '0'.*1\.\.3600"               stats --watch 0
 row 2 "--watch '3601'"                       stats --watch 3601
@@ -162,7 +162,7 @@ row 2 "--watch '-1'"                         stats --watch -1
 row 2 "--watch 'NaN'"                        stats --watch NaN
 row 2 "--interval '60001'"                   stats --interval 60001
 row 2 "unexpected argument 'extra'.*bgxdp metrics\)" metrics extra
-row 2 "unknown option '--json'"              metrics --json
+row 2 "unknown option '--prom'"              metrics --prom
 row 2 "--listen '1\.2\.3:80'.*bad IPv4"      serve --listen 1.2.3:80
 row 2 "--listen '127\.0\.0\.1'.*missing port" serve --listen 127.0.0.1
 row 2 "--listen '127\.0\.0\.1:0'.*bad port"  serve --listen 127.0.0.1:0
