@@ -19,6 +19,8 @@ COMMON_CFLAGS := -std=gnu11 -g -Wall -Wextra -Werror -Wno-missing-field-initiali
 CFLAGS   ?= -O2
 SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDLIBS   := -lbpf -lelf -lz -lmicrohttpd -lpthread
+# fleet: etcd client (libcurl, jansson), flow-sync authentication (libsodium)
+LDLIBS   += -lcurl -ljansson -lsodium
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf \
               -I/usr/include/$(ARCH)-linux-gnu -D__TARGET_ARCH_$(BPF_ARCH)
 
@@ -106,6 +108,7 @@ check: tests
 	$(MAKE) kernel-test
 	$(MAKE) fuzz-ci
 	$(MAKE) cli-test
+	$(MAKE) fleet-test
 	$(MAKE) e2e
 
 # --- benchmarks (bench/): per-packet cost with BPF_PROG_TEST_RUN ----------
@@ -126,6 +129,7 @@ bench:
 -include tests/fuzz/fuzz.mk
 -include tests/cli/cli.mk
 -include bench/bench.mk
+-include tests/fleet/fleet.mk
 
 install: $(BUILD)/bgxdp
 	install -D -m 0755 $(BUILD)/bgxdp $(DESTDIR)/usr/local/sbin/bgxdp

@@ -22,6 +22,11 @@ PACKAGES=(
 	bpftool         # skeleton generation, map/prog inspection
 	libcmocka-dev   # unit and kernel tests
 	libmicrohttpd-dev # HTTP server of `bgxdp serve` (/metrics)
+	libcurl4-openssl-dev # HTTP client of the etcd client (fleet config)
+	libjansson-dev  # JSON of etcd's gateway API
+	libsodium-dev   # flow-sync message authentication (HMAC), base64
+	etcd-server     # a real etcd for the fleet tests
+	openssl         # TLS certificates for the etcd TLS tests
 	prometheus      # promtool, to check the metrics exposition in tests
 	iproute2        # ip netns / veth / bridge / tc for the e2e topology
 	ethtool         # disable checksum offload on test veths
