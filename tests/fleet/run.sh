@@ -55,8 +55,9 @@ make_tls() {
 				-out "$1.crt" -days 2 -extfile "$ext"
 		}
 		ca ca && ca other-ca &&
+		# clientAuth too: etcd's gateway dials etcd itself with this certificate
 		leaf server 127.0.0.1 "subjectAltName=IP:127.0.0.1
-extendedKeyUsage=serverAuth" &&
+extendedKeyUsage=serverAuth,clientAuth" &&
 		leaf client root "extendedKeyUsage=clientAuth"
 	) >"$d/openssl.log" 2>&1
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include "etcd_internal.h"
 
 /* ---- response buffer --------------------------------------------------- */
@@ -176,6 +177,18 @@ struct post_result {
 	char reason[256];               /* why there is no usable answer */
 };
 
+/* TLS 1.3 servers refuse a missing client certificate after the
+ * handshake, so libcurl reports a bare read error: say what it likely is. */
+static const char *tls_hint(const struct etcd_client *c, size_t ep, CURLcode rc)
+{
+	bool https = !strncmp(c->endpoints[ep], "https://", 8);
+
+	if (!https || c->cert_file || rc == CURLE_COULDNT_CONNECT ||
+	    rc == CURLE_PEER_FAILED_VERIFICATION)
+		return "";
+	return " (no client certificate given: does etcd want one?)";
+}
+
 static int perform_post(struct etcd_client *c, size_t ep, const char *path, const char *body,
 			unsigned flags, struct etcd_buf *buf, struct post_result *res)
 {
@@ -208,8 +221,9 @@ static int perform_post(struct etcd_client *c, size_t ep, const char *path, cons
 			snprintf(res->reason, sizeof(res->reason), "answer over %u bytes",
 				 ETCD_MAX_RESPONSE_BYTES);
 		else
-			snprintf(res->reason, sizeof(res->reason), "%s",
-				 c->curl_error[0] ? c->curl_error : curl_easy_strerror(rc));
+			snprintf(res->reason, sizeof(res->reason), "%.190s%s",
+				 c->curl_error[0] ? c->curl_error : curl_easy_strerror(rc),
+				 tls_hint(c, ep, rc));
 		return curl_errno(rc);
 	}
 	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &res->status);
@@ -266,15 +280,17 @@ static int authenticate(struct etcd_client *c, size_t ep, bool *next, char *reas
 	json_decref(req);
 	if (!body)
 		return bgx_fail(err, ENOMEM, "etcd authentication: out of memory");
+	/* the old token must not go along: etcd would judge it, not the password */
+	free(c->token);
+	c->token = NULL;
 	r = post_json(c, ep, "/v3/auth/authenticate", body, 0, &res);
+	sodium_memzero(body, strlen(body));
 	free(body);
 	if (r) {
 		*next = true;
 		snprintf(reason, reason_len, "authenticate: %.200s", res.reason);
 		return r;
 	}
-	free(c->token);
-	c->token = NULL;
 	if (etcd_answer_error(res.answer, &code, &msg)) {
 		if (code == GRPC_FAILED_PRECONDITION && strstr(msg, "not enabled")) {
 			c->auth_disabled = true;        /* go on without a token */
