@@ -52,6 +52,7 @@ B_V4=([b1]=10.213.0.11 [b2]=10.213.0.12 [g1]=10.213.0.21 [g2]=10.213.0.22)
 B_V6=([b1]=fd00:b6:13::11 [b2]=fd00:b6:13::12 [g1]=fd00:b6:13::21 [g2]=fd00:b6:13::22)
 declare -A FLEET_UP=()          # host N -> 1 while it is in the routes
 declare -A FLEET_ATTACHED=()    # host N -> 1 while bgxdp is attached there
+declare -A FLEET_AGENT_PID=()   # host N -> its agent, while it runs
 
 ns_lb() { echo "bgx-lb$1-$ID"; }
 fleet_hosts() { seq 1 "$FLEET_HOSTS"; }
@@ -197,17 +198,20 @@ fleet_build_mgmt() {
 }
 
 # ---- routes: which hosts are up --------------------------------------------
-# fleet_multipath GATEWAY...: "nexthop via G ..." for ip route.
-fleet_multipath() {
+# fleet_nexthops ARRAY GATEWAY...: ARRAY=(nexthop via G ...) for ip route.
+fleet_nexthops() {
+	local -n out=$1
 	local g
-	for g in "$@"; do printf 'nexthop via %s ' "$g"; done
+	shift
+	out=()
+	for g in "$@"; do out+=(nexthop via "$g"); done
 }
 
 # Rewrite the router's routes (the VIP, and the backend network for
 # traffic to backend addresses) and the backends' default routes from
 # FLEET_UP, both families.  No host up: the routes go.
 fleet_routes_apply() {
-	local n b dst up4=() up6=() back4=() back6=()
+	local n b dst up4=() up6=() back4=() back6=() nh=()
 	for n in $(fleet_hosts); do
 		((${FLEET_UP[$n]:-0})) || continue
 		up4+=("10.212.$n.2")
@@ -222,21 +226,21 @@ fleet_routes_apply() {
 		ip -n "$(ns_of "$b")" -6 route del default 2>/dev/null
 	done
 	((${#up4[@]})) || return 0
-	# shellcheck disable=SC2046  # the nexthop words are meant to split
+	fleet_nexthops nh "${up4[@]}"
 	for dst in 10.214.0.10/32 10.213.0.0/24; do
-		ip -n "$NS_R" route add "$dst" $(fleet_multipath "${up4[@]}") ||
-			fail "router route $dst over ${up4[*]}"
+		ip -n "$NS_R" route add "$dst" "${nh[@]}" || fail "router route $dst over ${up4[*]}"
 	done
+	fleet_nexthops nh "${up6[@]}"
 	for dst in fd00:b6:14::10/128 fd00:b6:13::/64; do
-		ip -n "$NS_R" -6 route add "$dst" $(fleet_multipath "${up6[@]}") ||
-			fail "router route $dst over ${up6[*]}"
+		ip -n "$NS_R" -6 route add "$dst" "${nh[@]}" || fail "router route $dst over ${up6[*]}"
 	done
 	for b in "${BACKENDS[@]}"; do
-		# shellcheck disable=SC2046
-		{
-			ip -n "$(ns_of "$b")" route add default $(fleet_multipath "${back4[@]}") &&
-			ip -n "$(ns_of "$b")" -6 route add default $(fleet_multipath "${back6[@]}")
-		} || fail "default routes of $b over ${back4[*]}"
+		fleet_nexthops nh "${back4[@]}"
+		ip -n "$(ns_of "$b")" route add default "${nh[@]}" ||
+			fail "IPv4 default route of $b over ${back4[*]}"
+		fleet_nexthops nh "${back6[@]}"
+		ip -n "$(ns_of "$b")" -6 route add default "${nh[@]}" ||
+			fail "IPv6 default route of $b over ${back6[*]}"
 	done
 }
 
@@ -387,11 +391,22 @@ fleet_agent_start() {
 	PIDS+=($!)
 	FLEET_AGENT_PID[$n]=$!
 }
-declare -A FLEET_AGENT_PID=()
+
+# fleet_agent_kill N [SIGNAL]: stop host N's agent (default TERM), wait for it.
+fleet_agent_kill() {
+	local pid=${FLEET_AGENT_PID[$1]:-} i
+	[[ -n $pid ]] || fail "no agent started on lb$1"
+	kill "-${2:-TERM}" "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$pid" 2>/dev/null && fail "the agent on lb$1 (pid $pid) did not stop within 10 s"
+	wait "$pid" 2>/dev/null
+	unset "FLEET_AGENT_PID[$1]"
+}
 
 # ---- counters, per namespace -------------------------------------------------------
 # fleet_snmp NS TABLE FIELD: a counter of /proc/net/snmp (Tcp, Ip, ...) there.
 fleet_snmp() {
+	# shellcheck disable=SC2016  # awk's own $fields
 	ip netns exec "$1" awk -v t="$2:" -v f="$3" '
 		$1 == t && !n { for (i = 2; i <= NF; i++) col[$i] = i; n = 1; next }
 		$1 == t && n { print $col[f]; exit }' /proc/net/snmp
@@ -403,6 +418,7 @@ fleet_forwarded() {
 	if [[ $FAMILY == 4 ]]; then
 		fleet_snmp "$(ns_lb "$1")" Ip ForwDatagrams
 	else
+		# shellcheck disable=SC2016
 		ip netns exec "$(ns_lb "$1")" awk '$1 == "Ip6OutForwDatagrams" { print $2 }' /proc/net/snmp6
 	fi
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -270,6 +271,8 @@ uint64_t flowsync_host_id(const char *name)
 	uint8_t hash[8];
 	uint64_t id;
 
+	if (sodium_init() < 0)
+		abort();        /* only when the system has no randomness source */
 	crypto_generichash(hash, sizeof(hash), (const uint8_t *)name, strlen(name), NULL, 0);
 	id = flowsync_get_u64(hash);
 	return id ? id : 1;
