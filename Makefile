@@ -20,9 +20,10 @@ CFLAGS   ?= -O2
 SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # Libraries of the agent (and of the tests, which link everything).
 LDLIBS   := -lbpf -lelf -lz -lmicrohttpd -lpthread
-# libcurl: HTTP health checks and the PromQL client of the agent;
-# jansson: JSON (history journal, rollout state, Prometheus answers).
-LDLIBS   += -lcurl -ljansson
+# libcurl: HTTP health checks, PromQL queries and the etcd client of the
+# agent; jansson: JSON (history, rollout state, Prometheus and etcd answers);
+# libsodium: flow-sync authentication.
+LDLIBS   += -lcurl -ljansson -lsodium
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf \
               -I/usr/include/$(ARCH)-linux-gnu -D__TARGET_ARCH_$(BPF_ARCH)
 
@@ -131,6 +132,7 @@ check: tests
 	$(MAKE) kernel-test
 	$(MAKE) fuzz-ci
 	$(MAKE) cli-test
+	$(MAKE) fleet-test
 	$(MAKE) e2e
 
 # --- benchmarks (bench/): per-packet cost with BPF_PROG_TEST_RUN ----------
@@ -151,6 +153,7 @@ bench:
 -include tests/fuzz/fuzz.mk
 -include tests/cli/cli.mk
 -include bench/bench.mk
+-include tests/fleet/fleet.mk
 
 install: $(PROGRAMS)
 	install -D -m 0755 $(BUILD)/bgxdp $(DESTDIR)/usr/local/sbin/bgxdp

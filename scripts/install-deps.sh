@@ -22,8 +22,11 @@ PACKAGES=(
 	bpftool         # skeleton generation, map/prog inspection
 	libcmocka-dev   # unit and kernel tests
 	libmicrohttpd-dev # HTTP server of `bgxdp serve` (/metrics)
-	libcurl4-openssl-dev # libcurl: the agent's HTTP health checks and PromQL queries
-	libjansson-dev  # jansson: JSON of the history journal, rollout state, Prometheus answers
+	libcurl4-openssl-dev # libcurl: health checks, PromQL queries, etcd's JSON gateway (agent)
+	libjansson-dev  # jansson: JSON of the history, rollout state, Prometheus and etcd answers
+	libsodium-dev   # flow-sync message authentication (HMAC), base64
+	etcd-server     # a real etcd for the fleet tests
+	openssl         # TLS certificates for the etcd TLS tests
 	prometheus      # promtool, to check the metrics exposition in tests
 	iproute2        # ip netns / veth / bridge / tc for the e2e topology
 	ethtool         # disable checksum offload on test veths

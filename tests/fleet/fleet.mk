@@ -1,0 +1,22 @@
+# tests/fleet/fleet.mk - the fleet suite (included by the Makefile).
+#
+#   make fleet-test    the etcd client against a real etcd (Debian's
+#                      etcd-server) on loopback ports; TLS with certificates
+#                      made by openssl.  No root needed.
+#
+# Each tests/fleet/test_*.c is a cmocka binary built with ASan + UBSan like
+# the unit tests; tests/fleet/run.sh gives them a work dir, makes the TLS
+# material and cleans up (etcd processes included) even when one fails.
+FLEET_TESTS := $(patsubst tests/fleet/%.c,$(BUILD)/tests/fleet/%,$(wildcard tests/fleet/test_*.c))
+FLEET_HELPERS := tests/fleet/etcd_server.c tests/fleet/etcd_server.h
+
+.PHONY: fleet-test
+$(BUILD)/tests/fleet/test_%: tests/fleet/test_%.c $(FLEET_HELPERS) $(SAN_OBJS) $(USER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(COMMON_CFLAGS) -Itests/fleet $(SAN_FLAGS) -o $@ $< tests/fleet/etcd_server.c \
+		$(SAN_OBJS) $(LDLIBS) -lcmocka
+
+tests: $(FLEET_TESTS)
+
+fleet-test: $(FLEET_TESTS)
+	FLEET_TESTS="$(FLEET_TESTS)" tests/fleet/run.sh
