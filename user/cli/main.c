@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "commands.h"
 #include "instance.h"
+#include "man.h"
 #include "options.h"
 #include "security.h"
 #include "util.h"
@@ -180,6 +181,10 @@ int main(int argc, char **argv)
 	 * caller's umask (bpffs gives a pin 0600 & ~umask, mkdir 0700 & ~umask). */
 	umask(077);
 	libbpf_set_print(libbpf_print);
+	/* `bgxdp __man`, `bgxdp __complete`: not in --help (user/cli/man.h) */
+	if (argc > 1 && cli_hidden_command(argv[1]))
+		return cli_hidden_run(&(struct cli_table){ cmds, ARRAY_SIZE(cmds), usage },
+				      argc - 1, argv + 1);
 	/* global options before the command */
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
