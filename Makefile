@@ -107,6 +107,8 @@ check: tests
 	$(MAKE) kernel-test
 	$(MAKE) fuzz-ci
 	$(MAKE) cli-test
+	$(MAKE) doc-test
+	$(MAKE) pkg-test
 	$(MAKE) e2e
 
 # --- benchmarks (bench/): per-packet cost with BPF_PROG_TEST_RUN ----------
@@ -127,9 +129,8 @@ bench:
 -include tests/fuzz/fuzz.mk
 -include tests/cli/cli.mk
 -include bench/bench.mk
-
-install: $(BUILD)/bgxdp
-	install -D -m 0755 $(BUILD)/bgxdp $(DESTDIR)/usr/local/sbin/bgxdp
+-include contrib/contrib.mk
+-include tests/ops/ops.mk
 
 clean:
 	rm -rf $(BUILD)

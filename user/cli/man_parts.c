@@ -61,7 +61,8 @@ void put_th(FILE *out, const char *title)
 		else
 			fputc(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p, out);
 	}
-	fprintf(out, " 8 %s \"bgxdp %s\" \"System Manager's Manual\"\n", date, BGXDP_VERSION);
+	/* the manual's name follows from section 8 */
+	fprintf(out, " 8 %s \"bgxdp %s\"\n", date, BGXDP_VERSION);
 }
 
 /* A macro argument, quoted: '"' and '\\' cannot appear in it as such. */
