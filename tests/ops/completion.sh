@@ -126,6 +126,16 @@ got=$(BGXDP_PIN_DIR=/sys/fs/bpf/bgxdp-none-$ID complete_line "bgxdp service del 
 ((SECONDS - t0 <= 3)) || fail "completion without an instance took $((SECONDS - t0)) s"
 pass "live services, backends per service and color, attached interfaces"
 
+# the completion code and its status child under ASan + UBSan, on live data
+SAN=${BGXDP_SAN:-$BUILD_DIR/bgxdp-san}
+if [[ -x $SAN ]]; then
+	out=$(in_ns "$SAN" __complete backend drain shop blue '' 2>"$BIN_DIR/san.err")
+	rc=$?
+	[[ $rc == 0 && ! -s $BIN_DIR/san.err ]] || fail "bgxdp-san __complete: exit $rc: $(cat "$BIN_DIR/san.err")"
+	[[ $(echo $out) == "words 10.212.1.11:8080 10.212.1.12:8080" ]] || fail "bgxdp-san __complete: $out"
+	pass "bgxdp-san (ASan+UBSan) completes live backends cleanly"
+fi
+
 # ---- 3. an interactive bash ---------------------------------------------------
 interactive() {
 	in_ns timeout 20 python3 "$OPS_DIR/interactive.py" --source "$COMPLETION" "$@"

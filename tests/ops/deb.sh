@@ -10,8 +10,9 @@
 #   version, man(1) finds bgxdp(8), the unit runs /usr/sbin/bgxdp;
 # - dpkg -r removes it (the example config stays, a conffile), --purge
 #   removes that too.
-# A machine that has a bgxdp package installed already is left alone
-# (the install part is skipped, and says so).
+# A machine that has a bgxdp package installed already, or a saved
+# /etc/bgxdp/bgxdp.yaml, is left alone (the install part is skipped, and
+# says so).
 set -uo pipefail
 # shellcheck source=tests/ops/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -59,6 +60,9 @@ need_root "dpkg -i"
 if dpkg-query -W -f='${Status}' bgxdp 2>/dev/null | grep -q 'install ok'; then
 	skip "a bgxdp package is installed on this machine already: not replacing it"
 fi
+# where systemd runs, installing starts bgxdp.service, which would apply it
+[[ -e /etc/bgxdp/bgxdp.yaml ]] &&
+	skip "/etc/bgxdp/bgxdp.yaml exists: installing the package would apply it"
 ops_tmpdir TMP
 on_exit "dpkg --purge bgxdp"
 dpkg -i "$deb" >"$TMP/dpkg.log" 2>&1 || fail "dpkg -i: $(cat "$TMP/dpkg.log")"

@@ -33,6 +33,7 @@ static const struct opt_def del_opts[] = {
 	{ .name = "service", .type = OPT_STRING, .metavar = "NAME", .help = "Service." },
 	{ .name = "file", .type = OPT_STRING, .metavar = "FILE", .help = "A file." },
 	{ .name = "dev", .type = OPT_STRING, .metavar = "DEV[,DEV...]", .help = "Devices." },
+	{ .name = "fleet", .type = OPT_STRING, .metavar = "NAME", .help = "Not a service." },
 	{ 0 }
 };
 
@@ -340,6 +341,7 @@ static void test_complete_live(void **state)
 	expect_completion("thing del web blue ", "words\n10.0.0.1:80\n");
 	expect_completion("thing del web green 10", "words\n10.0.1.1:80\n");
 	expect_completion("thing del x y --service ", "words\nweb\napi\n");
+	expect_completion("thing del x y --fleet ", "words\n");
 	expect_completion("thing del x y --pin-dir=/q --service=a", "words\n--service=api\n");
 	assert_string_equal(seen_pin_dir, "/q");
 }

@@ -258,11 +258,14 @@ static void add_option_value(struct comp *c, const struct opt_def *d)
 			cands_add(&c->out, *ch);
 		return;
 	}
-	if (!strcmp(d->name, "service")) {
-		add_kind(c, K_SERVICE, d->metavar, false, false);
-		return;
-	}
-	add_kind(c, label_kind(d->metavar), d->metavar, false, false);
+	enum kind k = label_kind(d->metavar);
+
+	/* only --service names a service; --fleet NAME and the like do not */
+	if (!strcmp(d->name, "service"))
+		k = K_SERVICE;
+	else if (k == K_SERVICE)
+		k = K_NONE;
+	add_kind(c, k, d->metavar, false, false);
 }
 
 static bool was_seen(const struct comp *c, const struct opt_def *d)
