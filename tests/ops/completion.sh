@@ -22,6 +22,7 @@ need bash
 need python3
 COMPLETION=$REPO_DIR/contrib/bash-completion/bgxdp
 ops_tmpdir BIN_DIR
+oneline() { tr '\n' ' ' <<<"$1" | sed 's/ *$//'; }
 ln -s "$BGXDP" "$BIN_DIR/bgxdp"         # completion runs the `bgxdp` on PATH
 export PATH=$BIN_DIR:$PATH
 
@@ -44,7 +45,7 @@ expect() {
 	shift
 	want=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
 	got=$(complete_line "$line")
-	[[ $got == "$want" ]] || fail "completing '$line': want [$(echo $want)], got [$(echo $got)]"
+	[[ $got == "$want" ]] || fail "completing '$line': want [$(oneline "$want")], got [$(oneline "$got")]"
 }
 
 # ---- 1. from the tables -----------------------------------------------------
@@ -58,7 +59,8 @@ for g in "${groups[@]}"; do
 	((${#subs[@]})) && expect "bgxdp $g " "${subs[@]}"
 done
 for c in "${commands[@]}"; do
-	mapfile -t opts < <("$BGXDP" $c --help | awk '/^OPTIONS/ { on = 1; next } /^[A-Z]/ { on = 0 }
+	read -r -a cmd <<<"$c"
+	mapfile -t opts < <("$BGXDP" "${cmd[@]}" --help | awk '/^OPTIONS/ { on = 1; next } /^[A-Z]/ { on = 0 }
 		on && /^  -/ { for (i = 1; i <= NF; i++) if ($i ~ /^--/) { sub(/,$/, "", $i); print $i } }')
 	expect "bgxdp $c --" "${opts[@]}"
 done
@@ -70,7 +72,8 @@ expect "bgxdp attach eth0 --mode " native generic auto
 expect "bgxdp service add web --proto=" tcp udp
 expect "bgxdp service add web --proto=u" udp
 expect "bgxdp service add web --vip 10.0.0.1:80 --affinity " flow client
-expect "bgxdp attach lo --fast-path lo," $(ip -o link show | awk -F': ' '$2 != "lo" { sub(/@.*/, "", $2); print "lo," $2 }')
+mapfile -t ifs < <(ip -o link show | awk -F': ' '$2 != "lo" { sub(/@.*/, "", $2); print "lo," $2 }')
+expect "bgxdp attach lo --fast-path lo," "${ifs[@]}"
 expect "bgxdp service add " ""                  # a new name: nothing to offer
 expect "bgxdp --pin-dir /nonexistent-$ID service del " ""
 pass "colors, choices, --opt=value, interface lists, new names"
@@ -106,7 +109,7 @@ expect_live() {
 	shift
 	want=$(printf '%s\n' "$@" | sort)
 	got=$(in_ns bash -c "$(declare -f complete_line); COMPLETION='$COMPLETION' complete_line \"\$1\"" _ "$line")
-	[[ $got == "$want" ]] || fail "completing '$line' (live): want [$(echo $want)], got [$(echo $got)]"
+	[[ $got == "$want" ]] || fail "completing '$line' (live): want [$(oneline "$want")], got [$(oneline "$got")]"
 }
 expect_live "bgxdp service del " shop api
 expect_live "bgxdp service del s" shop
@@ -118,7 +121,7 @@ expect_live "bgxdp backend up shop " blue green
 expect_live "bgxdp detach " v0
 # the pin dir typed on the line, not the environment's
 got=$(BGXDP_PIN_DIR=/nonexistent-$ID complete_line "bgxdp --pin-dir $PIN_DIR service del ")
-[[ $(echo $got) == "api shop" ]] || fail "--pin-dir on the line not used: [$got]"
+[[ $(oneline "$got") == "api shop" ]] || fail "--pin-dir on the line not used: [$got]"
 # no instance: no names, and no wait
 t0=$SECONDS
 got=$(BGXDP_PIN_DIR=/sys/fs/bpf/bgxdp-none-$ID complete_line "bgxdp service del ")
@@ -132,7 +135,7 @@ if [[ -x $SAN ]]; then
 	out=$(in_ns "$SAN" __complete backend drain shop blue '' 2>"$BIN_DIR/san.err")
 	rc=$?
 	[[ $rc == 0 && ! -s $BIN_DIR/san.err ]] || fail "bgxdp-san __complete: exit $rc: $(cat "$BIN_DIR/san.err")"
-	[[ $(echo $out) == "words 10.212.1.11:8080 10.212.1.12:8080" ]] || fail "bgxdp-san __complete: $out"
+	[[ $(oneline "$out") == "words 10.212.1.11:8080 10.212.1.12:8080" ]] || fail "bgxdp-san __complete: $out"
 	pass "bgxdp-san (ASan+UBSan) completes live backends cleanly"
 fi
 

@@ -56,7 +56,8 @@ pass "mandoc -Tlint and groff -ww: clean"
 text_of() { MANWIDTH=200 mandoc -Tascii -O width=200 "$MAN_DIR/$1.8" | col -bx; }
 main=$(text_of bgxdp)
 for c in "${commands[@]}"; do
-	help=$("$BGXDP" $c --help) || fail "bgxdp $c --help"
+	read -r -a cmd <<<"$c"
+	help=$("$BGXDP" "${cmd[@]}" --help) || fail "bgxdp $c --help"
 	page=$(text_of "bgxdp-${c%% *}")
 	summary=$(sed -n '2s/^  bgxdp [^-]*- //p' <<<"$help")
 	[[ $page == *"$summary"* ]] || fail "page of '$c' lacks its summary '$summary'"

@@ -24,7 +24,6 @@ ops_begin systemd
 need systemd-analyze
 
 ops_tmpdir TMP
-UNIT_IN=$REPO_DIR/contrib/systemd/bgxdp.service.in
 
 # ---- 1. verify ------------------------------------------------------------
 make -s --no-print-directory -C "$REPO_DIR" BUILD="$BUILD" systemd-units \
