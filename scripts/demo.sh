@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/demo.sh - see bgxdp flip live traffic from blue to green.
 #
-#   sudo scripts/demo.sh        (DEMO_FAMILY=6 for the same over IPv6)
+#   scripts/demo.sh             as root (DEMO_FAMILY=6 for the same over IPv6);
+#                               with sudo: sudo scripts/demo.sh
 #
 # Installs the dependencies, builds bgxdp, builds a small network of
 # namespaces (a client, a switcher running bgxdp, two blue and two green HTTP
@@ -13,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 if ((EUID != 0)); then
 	echo "scripts/demo.sh must run as root (it installs packages, loads BPF programs" >&2
-	echo "and creates network namespaces).  Run: sudo scripts/demo.sh" >&2
+	echo "and creates network namespaces).  Run it in a root shell (su -), or: sudo scripts/demo.sh" >&2
 	exit 1
 fi
 

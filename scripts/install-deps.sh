@@ -41,6 +41,16 @@ PACKAGES=(
 	wrk             # HTTP load in the benchmarks
 	nginx-light     # fast HTTP backend in the benchmarks
 	gnuplot-nox     # make bench-plot
+	mandoc          # mandoc -Tlint of the generated man pages (make doc-test)
+	groff-base      # groff -ww: the man pages as man(1) renders them
+	man-db          # man -w / lexgrog: installed pages are found (make pkg-test)
+	bsdextrautils   # col: man pages as plain text in the tests
+	bash-completion # the completion framework contrib/bash-completion/bgxdp plugs into
+	systemd         # systemd-analyze verify, and a systemd to run the unit under in a test
+	ansible-core    # ansible-playbook: contrib/ansible syntax and logic tests
+	debhelper       # make deb: dh, debhelper-compat 13
+	dpkg-dev        # make deb: dpkg-buildpackage, dpkg-architecture
+	lintian         # the .deb checked by Debian's own rules (make pkg-test)
 )
 
 missing=()
@@ -55,7 +65,7 @@ fi
 
 if ((EUID != 0)); then
 	echo "install-deps.sh: missing packages: ${missing[*]}" >&2
-	echo "install-deps.sh: run as root (sudo $0) to install them" >&2
+	echo "install-deps.sh: run it as root to install them (as root: $0; with sudo: sudo $0)" >&2
 	exit 1
 fi
 

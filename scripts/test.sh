@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/test.sh - run every bgxdp test on a fresh Debian machine.
 #
-#   sudo scripts/test.sh          (also: make test)
+#   scripts/test.sh               as root (also: make test); with sudo: sudo scripts/test.sh
 #
 # Installs the dependencies (scripts/install-deps.sh), mounts bpffs at
 # /sys/fs/bpf if needed, builds (make), then runs each suite of `make check`
@@ -18,7 +18,7 @@ REPO_DIR=$(pwd)
 
 if ((EUID != 0)); then
 	echo "scripts/test.sh must run as root: it installs packages, loads BPF programs" >&2
-	echo "and creates network namespaces.  Run: sudo scripts/test.sh" >&2
+	echo "and creates network namespaces.  Run it in a root shell (su -), or: sudo scripts/test.sh" >&2
 	exit 1
 fi
 

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "commands.h"
 #include "dispatch.h"
+#include "man.h"
 #include "security.h"
 
 #define cmds cli_commands
@@ -370,6 +371,10 @@ int cli_main(int argc, char **argv, const struct cli_role *role)
 	umask(077);
 	libbpf_set_print(libbpf_print);
 	set_log_level(false);
+	/* `bgxdp __man`, `bgxdp __complete`: not in --help (man.h) */
+	if (argc > 1 && cli_hidden_command(argv[1]))
+		return cli_hidden_run(&(struct cli_table){ cli_commands, cli_command_count, usage },
+				      argc - 1, argv + 1);
 	if ((i = parse_leading(argc, argv, &lead, &status)) < 0)
 		return status;
 	spec = find_cmd(argc - i, argv + i, &used);

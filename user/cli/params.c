@@ -374,3 +374,11 @@ void params_print_help(const struct cmd_spec *spec, FILE *f)
 		"  2  bad usage (unknown or repeated option, missing or extra argument, a\n"
 		"     malformed or out-of-range value); nothing changed.\n");
 }
+
+const struct param *param_positional(const struct cmd_spec *spec, int n)
+{
+	for (const struct param *p = spec->params; p && !param_is_end(p); p++)
+		if (p->positional && n-- == 0)
+			return p;
+	return NULL;
+}

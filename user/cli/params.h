@@ -143,4 +143,7 @@ int param_parse_value(const struct param *p, const char *text, const char *label
 
 void params_print_help(const struct cmd_spec *spec, FILE *f);
 
+/* The n-th positional argument of a command (0-based), or NULL. */
+const struct param *param_positional(const struct cmd_spec *spec, int n);
+
 #endif
