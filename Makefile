@@ -19,6 +19,7 @@ COMMON_CFLAGS := -std=gnu11 -g -Wall -Wextra -Werror -Wno-missing-field-initiali
 CFLAGS   ?= -O2
 SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDLIBS   := -lbpf -lelf -lz -lmicrohttpd -lpthread
+LDLIBS   += -lyaml -lsodium -ljansson  # config files: libyaml parse/emit, SHA-256 digest, JSON plans
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf \
               -I/usr/include/$(ARCH)-linux-gnu -D__TARGET_ARCH_$(BPF_ARCH)
 

@@ -22,6 +22,9 @@ PACKAGES=(
 	bpftool         # skeleton generation, map/prog inspection
 	libcmocka-dev   # unit and kernel tests
 	libmicrohttpd-dev # HTTP server of `bgxdp serve` (/metrics)
+	libyaml-dev     # declarative config files: parser with line/column marks, emitter
+	libsodium-dev   # SHA-256 digest of a config (same config, same digest on every host)
+	libjansson-dev  # JSON form of an apply plan
 	prometheus      # promtool, to check the metrics exposition in tests
 	iproute2        # ip netns / veth / bridge / tc for the e2e topology
 	ethtool         # disable checksum offload on test veths
