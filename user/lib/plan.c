@@ -133,6 +133,29 @@ static void guard_first_rotation(struct planner *p, struct svc_sim *sim, __u32 c
 	step_share(p, sim, color == BGXDP_GREEN ? BGXDP_SHARE_SCALE : 0);
 }
 
+/* Before `color` loses its last backend in rotation while the other color
+ * keeps some: a share it still holds moves to the other color first. */
+static void guard_last_rotation(struct planner *p, struct svc_sim *sim, __u32 color)
+{
+	__u32 other = !color;
+
+	if (sim->rot[color] != 1 || !sim->rot[other] || !plan_color_share(sim->share, color))
+		return;
+	step_share(p, sim, other == BGXDP_GREEN ? BGXDP_SHARE_SCALE : 0);
+}
+
+/* The share is safe now: nothing in rotation, or every color it gives
+ * flows to has a backend in rotation. */
+static bool share_safe(const struct svc_sim *sim, __u32 green_bp)
+{
+	if (!sim->rot[BGXDP_BLUE] && !sim->rot[BGXDP_GREEN])
+		return true;
+	for (__u32 c = 0; c < BGXDP_COLORS; c++)
+		if (plan_color_share(green_bp, c) && !sim->rot[c])
+			return false;
+	return true;
+}
+
 static struct bgx_step *step_backend(struct planner *p, struct svc_sim *sim,
 				     enum bgx_step_kind kind, __u32 color)
 {
@@ -241,13 +264,21 @@ static void out_of_rotation(struct planner *p, struct svc_sim *sim, __u32 color)
 		const struct bgx_desired_backend *lb = &base->backends[color][i];
 		const struct bgx_desired_backend *db = bgx_desired_find_backend(want, color, &lb->ep);
 
-		if (db && backend_differs(lb, db) && !change_goes_in(lb, db))
-			change_backend(p, sim, color, lb, db);
+		if (!db || !backend_differs(lb, db) || change_goes_in(lb, db))
+			continue;
+		if (lb->state == BACKEND_UP)
+			guard_last_rotation(p, sim, color);
+		change_backend(p, sim, color, lb, db);
 	}
-	for (__u32 i = 0; i < base->n_backends[color]; i++)
-		if (!sim->removed[color][i] &&
-		    !bgx_desired_find_backend(want, color, &base->backends[color][i].ep))
-			remove_backend(p, sim, color, i);
+	for (__u32 i = 0; i < base->n_backends[color]; i++) {
+		const struct bgx_desired_backend *lb = &base->backends[color][i];
+
+		if (sim->removed[color][i] || bgx_desired_find_backend(want, color, &lb->ep))
+			continue;
+		if (lb->state == BACKEND_UP)
+			guard_last_rotation(p, sim, color);
+		remove_backend(p, sim, color, i);
+	}
 }
 
 /* From `base` (the live service, or an empty one just added) to `want`. */
@@ -272,10 +303,16 @@ void plan_service_changes(struct planner *p, const struct bgx_desired_service *b
 	first = sim->share > BGXDP_SHARE_SCALE / 2 ? BGXDP_GREEN : BGXDP_BLUE;
 	into_rotation(p, sim, first);
 	into_rotation(p, sim, !first);
-	if (sim->share != want->green_bp)
+	/* the share between the two phases, unless it is only safe once the
+	 * backends leaving have left (the service ends with none in rotation,
+	 * or the desired state itself gives a share to a color without one) */
+	if (sim->share != want->green_bp && (plan_rotation(want, BGXDP_BLUE) || plan_rotation(want, BGXDP_GREEN)) &&
+	    share_safe(sim, want->green_bp))
 		step_share(p, sim, want->green_bp);
 	out_of_rotation(p, sim, BGXDP_BLUE);
 	out_of_rotation(p, sim, BGXDP_GREEN);
+	if (sim->share != want->green_bp)
+		step_share(p, sim, want->green_bp);
 	if (!bgx_health_equal(&base->health, &want->health)) {
 		struct bgx_step *s = plan_add_step(p, BGX_STEP_HEALTH);
 
