@@ -212,6 +212,11 @@ static void test_refused_yaml(void **state)
 	REFUSED("services: []\n...\n---\nservices: []\n", "3:1", "a second document");
 	REFUSED("prune: true\nservices: []\n", "1:8", "prune: true with no interfaces listed");
 	REFUSED("services: [\xff]\n", "1:12", "bad YAML: invalid leading UTF-8 octet");
+	/* lines as YAML counts them: CR LF and a lone CR end a line too */
+	REFUSED("services:\r\n  - name: web\r\n    vip: 10.0.0.1\r\n", "3:10", "vip '10.0.0.1': missing port");
+	REFUSED("services:\r  - name: web\r    vip: 10.0.0.1\r", "3:10", "vip '10.0.0.1': missing port");
+	REFUSED("# caf\xc3\xa9\nservices: [\xff]\n", "2:12", "invalid leading UTF-8 octet");
+	REFUSED("# caf\xc3\xa9 \xff\nservices: []\n", "1:8", "invalid leading UTF-8 octet");
 }
 
 /* Over the limit: one long comment line, so the first byte past the limit

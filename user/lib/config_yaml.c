@@ -164,18 +164,8 @@ static int document(struct cfg_reader *r)
 
 static int too_large(struct bgx_desired *d, const char *buf, size_t len, struct bgx_err *e)
 {
-	struct bgx_src_pos p = { 1, 1 };
-
-	for (size_t i = 0; i < BGX_CONFIG_MAX_BYTES && i < len; i++) {
-		if (buf[i] == '\n') {
-			p.line++;
-			p.col = 1;
-		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
-			p.col++;
-		}
-	}
-	return bgx_desired_fail_at(d, p, e, EFBIG, "file too large: more than %u bytes",
-				   BGX_CONFIG_MAX_BYTES);
+	return bgx_desired_fail_at(d, cfg_offset_pos(buf, len, BGX_CONFIG_MAX_BYTES), e, EFBIG,
+				   "file too large: more than %u bytes", BGX_CONFIG_MAX_BYTES);
 }
 
 int bgx_config_parse_buffer(const char *buf, size_t len, const char *source,

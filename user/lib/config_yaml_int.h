@@ -32,6 +32,9 @@ int cfg_next(struct cfg_reader *r);
 struct bgx_src_pos cfg_pos(const struct cfg_reader *r);
 int cfg_fail(struct cfg_reader *r, struct bgx_src_pos pos, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Line and column of byte `off`, counted as libyaml counts its marks
+ * (YAML line breaks, columns in characters). */
+struct bgx_src_pos cfg_offset_pos(const char *buf, size_t len, size_t off);
 /* A value parser's error (values.h) at `pos`. */
 int cfg_fail_value(struct cfg_reader *r, struct bgx_src_pos pos, const struct bgx_err *ve);
 /* "a mapping", "a list", "a quoted string", "the value 'x'" */

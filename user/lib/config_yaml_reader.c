@@ -31,18 +31,37 @@ int cfg_fail_value(struct cfg_reader *r, struct bgx_src_pos pos, const struct bg
 	return cfg_fail(r, pos, ve->code ? ve->code : -EINVAL, "%s", ve->msg);
 }
 
-/* Line and column (in characters, as libyaml counts) of a byte offset. */
-static struct bgx_src_pos offset_pos(const char *buf, size_t len, size_t off)
+/* Length of the line break at `p` as YAML counts them (CR LF, CR, LF,
+ * NEL, LS, PS), or 0. */
+static size_t line_break(const unsigned char *p, size_t left)
 {
-	struct bgx_src_pos p = { 1, 1 };
+	if (left >= 2 && p[0] == '\r' && p[1] == '\n')
+		return 2;
+	if (p[0] == '\r' || p[0] == '\n')
+		return 1;
+	if (left >= 2 && p[0] == 0xc2 && p[1] == 0x85)
+		return 2;
+	if (left >= 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+		return 3;
+	return 0;
+}
 
-	for (size_t i = 0; i < off && i < len; i++) {
-		if (buf[i] == '\n') {
+struct bgx_src_pos cfg_offset_pos(const char *buf, size_t len, size_t off)
+{
+	const unsigned char *b = (const unsigned char *)buf;
+	struct bgx_src_pos p = { 1, 1 };
+	size_t i = 0, n;
+
+	while (i < off && i < len) {
+		if ((n = line_break(b + i, len - i))) {
 			p.line++;
 			p.col = 1;
-		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
-			p.col++;
+			i += n;
+			continue;
 		}
+		if ((b[i] & 0xc0) != 0x80)
+			p.col++;
+		i++;
 	}
 	return p;
 }
@@ -55,7 +74,7 @@ static int yaml_failure(struct cfg_reader *r)
 	if (p->error == YAML_MEMORY_ERROR)
 		return cfg_fail(r, (struct bgx_src_pos){ 0, 0 }, ENOMEM, "out of memory reading the file");
 	if (p->error == YAML_READER_ERROR)
-		pos = offset_pos(r->buf, r->len, p->problem_offset);
+		pos = cfg_offset_pos(r->buf, r->len, p->problem_offset);
 	if (p->context)
 		return cfg_fail(r, pos, EINVAL, "bad YAML: %s (%s at line %zu)",
 				p->problem ? p->problem : "syntax error", p->context,

@@ -30,9 +30,13 @@
  *          removals;
  *        - health settings.
  *      So a color never has a share while it has no backend in rotation,
- *      as long as the live and desired states do not (a service with no
- *      backend in rotation at all may take any share: the share moves to
- *      the color of its first backend before that backend is added).
+ *      as long as the live and desired states do not.  A service with no
+ *      backend in rotation at all may have any share, so: before a color
+ *      gets the service's first backend in rotation, the share moves to
+ *      it; before a color loses its last one while the other color keeps
+ *      some, the share moves away from it; and when the service ends with
+ *      no backend in rotation (or the desired state gives a share to a
+ *      color without one: the plan notes it), the share is set last.
  *   4. the other deletions;
  *   5. instance: with `prune: true`, detach attached interfaces the file
  *      does not list.
