@@ -22,8 +22,9 @@ SAN_FLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omi
 LDLIBS   := -lbpf -lelf -lz -lmicrohttpd -lpthread
 # libcurl: HTTP health checks, PromQL queries and the etcd client of the
 # agent; jansson: JSON (history, rollout state, Prometheus and etcd answers,
-# completion reading `status --json`); libsodium: flow-sync authentication.
-LDLIBS   += -lcurl -ljansson -lsodium
+# apply plans, completion reading `status --json`); libsodium: flow-sync
+# authentication and config digests; libyaml: the declarative config file.
+LDLIBS   += -lcurl -ljansson -lsodium -lyaml
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf \
               -I/usr/include/$(ARCH)-linux-gnu -D__TARGET_ARCH_$(BPF_ARCH)
 

@@ -23,10 +23,11 @@ PACKAGES=(
 	libcmocka-dev   # unit and kernel tests
 	libmicrohttpd-dev # HTTP server of `bgxdp serve` (/metrics)
 	libcurl4-openssl-dev # libcurl: health checks, PromQL queries, etcd's JSON gateway (agent)
-	libjansson-dev  # jansson: JSON of the history, rollout state, Prometheus and etcd answers
-	libsodium-dev   # flow-sync message authentication (HMAC), base64
+	libjansson-dev  # jansson: JSON of the history, rollout state, Prometheus and etcd answers, plans
+	libsodium-dev   # flow-sync message authentication (HMAC), base64, config digests
 	etcd-server     # a real etcd for the fleet tests
 	openssl         # TLS certificates for the etcd TLS tests
+	libyaml-dev     # declarative config files: parser with line/column marks, emitter
 	prometheus      # promtool, to check the metrics exposition in tests
 	iproute2        # ip netns / veth / bridge / tc for the e2e topology
 	ethtool         # disable checksum offload on test veths

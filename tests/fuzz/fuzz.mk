@@ -46,6 +46,9 @@ $(FUZZ_DIR)/obj/%.o: user/%.c $(USER_HDRS) $(SKELETONS) | $(FUZZ_DIR)/obj
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_OBJS) $(USER_HDRS) | $(FUZZ_DIR)
 	$(CLANG) $(COMMON_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
 
+# The config harness runs plans through the unit tests' simulator.
+$(FUZZ_DIR)/fuzz_config: tests/unit/plan_sim.h
+
 fuzz-build: $(FUZZ_DIR)/fuzz_dp $(FUZZ_BINS)
 
 fuzz-ci: fuzz-build
