@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "commands.h"
+#include "batch.h"
 #include "dispatch.h"
 #include "man.h"
 #include "security.h"
@@ -30,6 +31,7 @@ static void usage(FILE *f)
 "  bgxdp - switch live L4 traffic between blue and green backends in the kernel\n\n"
 "SYNOPSIS\n"
 "  bgxdp [--pin-dir DIR] [-j [-p]] [-v] COMMAND [ARGS] [OPTIONS]\n"
+"  bgxdp [--pin-dir DIR] [-j [-p]] [-v] -b FILE|-\n"
 "  bgxdp COMMAND --help\n"
 "  bgxdp --help | --version\n\n"
 "DESCRIPTION\n"
@@ -51,6 +53,11 @@ static void usage(FILE *f)
 "      on stderr.  Exit codes are the same.\n"
 "  -p, --pretty\n"
 "      With --json, indent the JSON.\n"
+"  -b, --batch FILE|-\n"
+"      Run the commands of FILE (one a line, '#' comments, shell quoting):\n"
+"      every line is checked first, against the state the lines before it\n"
+"      leave, and then all of them are applied as one change, or none is.\n"
+"      attach, detach, service, backend, set and weight can be in a batch.\n"
 "  -v, --verbose\n"
 "      Say what bgxdp does, step by step, on stderr (map writes, publishes,\n"
 "      recoveries).  Accepted before the command or among its options.\n"
@@ -153,6 +160,7 @@ static int group_usage(const char *group, const char *bad)
 /* Options accepted before the command word. */
 struct leading {
 	const char *pin_dir;
+	const char *batch;              /* -b FILE|- */
 	bool verbose, json, pretty;
 };
 
@@ -226,6 +234,16 @@ static int parse_leading(int argc, char **argv, struct leading *lead, int *statu
 			i += 2;
 			continue;
 		}
+		if (!strcmp(argv[i], "-b") || !strcmp(argv[i], "--batch")) {
+			if (i + 1 >= argc) {
+				bgx_fail_usage(&e, EINVAL, "option %s needs a value (FILE|-)", argv[i]);
+				*status = fail(NULL, &e, lead->json);
+				return -1;
+			}
+			lead->batch = argv[i + 1];
+			i += 2;
+			continue;
+		}
 		if (!strncmp(argv[i], "--pin-dir=", 10)) {
 			lead->pin_dir = argv[i] + 10;
 			i++;
@@ -235,7 +253,13 @@ static int parse_leading(int argc, char **argv, struct leading *lead, int *statu
 		*status = fail(NULL, &e, lead->json);
 		return -1;
 	}
-	if (i >= argc) {
+	if (lead->batch && i < argc) {
+		bgx_fail_usage(&e, EINVAL, "-b runs the commands of a file: no command after it ('%s')",
+			       argv[i]);
+		*status = fail(NULL, &e, lead->json);
+		return -1;
+	}
+	if (i >= argc && !lead->batch) {
 		bgx_fail_usage(&e, EINVAL, "missing command (see 'bgxdp --help')");
 		*status = fail(NULL, &e, lead->json);
 		return -1;
@@ -324,6 +348,21 @@ static int run_command(const struct cli_role *role, const struct cmd_spec *spec,
 	return 0;
 }
 
+/* bgxdp -b FILE|-: the batch is one command, named "batch" in errors. */
+static int run_batch(const struct leading *lead)
+{
+	struct cli cli = { .out = stdout };
+	int r;
+
+	cli.globals.json = lead->json;
+	cli.globals.pretty = lead->pretty;
+	set_log_level(lead->verbose);
+	if ((r = choose_pin_dir(&cli, lead->pin_dir)) || (r = security_check_caps(&cli.err)) ||
+	    (r = cli_batch(&cli, lead->batch)))
+		return fail("batch", &cli.err, lead->json);
+	return 0;
+}
+
 /* `bgxdp-agent` next to this program (`bgxdp-san-agent` next to
  * `bgxdp-san`), or $BGXDP_AGENT. */
 static int agent_program(char *path, size_t len)
@@ -377,6 +416,8 @@ int cli_main(int argc, char **argv, const struct cli_role *role)
 				      argc - 1, argv + 1);
 	if ((i = parse_leading(argc, argv, &lead, &status)) < 0)
 		return status;
+	if (lead.batch)
+		return run_batch(&lead);
 	spec = find_cmd(argc - i, argv + i, &used);
 	if (!spec) {
 		struct bgx_err e = { 0 };

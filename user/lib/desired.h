@@ -31,6 +31,7 @@
 #include "bgxdp.h"
 #include "bgx_err.h"
 #include "values.h"
+#include "libbgxdp.h"   /* enum bgx_xdp_mode */
 
 #define BGX_MAX_IFACES          BGXDP_MAX_TX_PORTS  /* attached interfaces, fast-path devices */
 #define BGX_IFNAME_LEN          16                  /* IFNAMSIZ, NUL included */
@@ -46,12 +47,6 @@
 struct bgx_src_pos {
 	__u32 line;
 	__u32 col;
-};
-
-enum bgx_xdp_mode {
-	BGX_XDP_AUTO = 0,               /* native, else generic: matches either when diffing */
-	BGX_XDP_NATIVE,
-	BGX_XDP_GENERIC,
 };
 
 struct bgx_desired_iface {

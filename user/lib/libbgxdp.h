@@ -101,6 +101,14 @@ struct bgx_detach_result {
 int bgx_detach(const char *pin_dir, const char *ifname, struct bgx_detach_result *res,
 	       struct bgx_err *e);
 
+/* Attach IFACE's XDP program again in another mode (the tc filter and the
+ * instance stay; XDP is off the interface for the moment between). */
+int bgx_attach_mode(const char *pin_dir, const char *ifname, enum bgx_xdp_mode mode,
+		    struct bgx_err *e);
+
+/* The fast path's devices become exactly these (none: fast path off). */
+int bgx_fast_path_set(const char *pin_dir, const __u32 *ifindex, int n, struct bgx_err *e);
+
 /* Load this build's programs over the pinned maps and swap them in on every
  * attached interface; with `check_only`, only compare the map layouts. */
 int bgx_upgrade(const char *pin_dir, bool check_only, struct bgx_upgrade_result *res,
@@ -144,6 +152,34 @@ int bgx_backend_del(struct bgx_instance *in, const struct bgx_backend_ref *ref,
 /* Admin state: BACKEND_UP, BACKEND_DRAIN or BACKEND_DOWN. */
 int bgx_backend_set_state(struct bgx_instance *in, const struct bgx_backend_ref *ref,
 			  __u8 state, struct bgx_backend_result *res, struct bgx_err *e);
+
+/* ---- a whole service at once (apply, batch) --------------------------- */
+
+struct bgx_backend_spec {
+	struct endpoint ep;
+	__u16 weight;                   /* 1..1000 */
+	__u8 state;                     /* BACKEND_UP, BACKEND_DRAIN or BACKEND_DOWN */
+};
+
+/* Everything a service's traffic decision is made of. */
+struct bgx_service_target {
+	__u32 n[BGXDP_COLORS];
+	struct bgx_backend_spec backends[BGXDP_COLORS][BGXDP_MAX_BACKENDS];
+	__u32 green_bp;
+};
+
+struct bgx_service_update_result {
+	bool changed;                   /* false: it was so already, nothing published */
+	__u32 green_bp;
+	__u32 generation;
+};
+
+/* Bring the service's backends (added, changed, removed) and split to
+ * `target` with one publish of its config word (update.c says how a kill
+ * midway is recovered). */
+int bgx_service_update(struct bgx_instance *in, const char *name,
+		       const struct bgx_service_target *target,
+		       struct bgx_service_update_result *res, struct bgx_err *e);
 
 /* ---- the traffic split ----------------------------------------------- */
 
