@@ -55,6 +55,22 @@ struct {
 	__type(value, struct flow_value);
 } flows SEC(".maps");
 
+/* Half-open flows: sets of HALFOPEN_WAYS entries, a spin lock each (see
+ * bgxdp.h, "half-open flows").  The programs read max_entries at run time,
+ * so the control plane may size it at attach. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HALFOPEN_DEFAULT_SETS);
+	__type(key, __u32);
+	__type(value, struct halfopen_set);
+} halfopen SEC(".maps");
+
+/* Flow events for fleet sync, written only with SETTINGS_FLOW_EVENTS. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, FLOW_EVENTS_BYTES);
+} flow_events SEC(".maps");
+
 /* Backend endpoint -> its service, for tc egress (see bgxdp.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -98,6 +114,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct backend_counters);
 } backend_counters SEC(".maps");
+
+/* Handshake-time histograms, per backend (see bgxdp.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BGXDP_MAX_SERVICES * BGXDP_COLORS * BGXDP_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct backend_connect);
+} backend_connect SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

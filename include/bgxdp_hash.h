@@ -17,6 +17,7 @@
  * with one hash, a 10 % green share would also pick from 10 % of the ring. */
 #define BGXDP_SEED_COLOR       0x9e3779b9u
 #define BGXDP_SEED_RING        0x7f4a7c15u
+#define BGXDP_SEED_HALFOPEN    0x2545f491u
 
 static inline __attribute__((always_inline)) __u32 bgxdp_rotl32(__u32 x, __u32 r)
 {
@@ -107,6 +108,23 @@ static inline __attribute__((always_inline)) __u32 bgxdp_pick_color(const struct
 static inline __attribute__((always_inline)) __u32 bgxdp_pick_ring_slot(const struct flow_key *key, __u64 word)
 {
 	return bgxdp_choice_hash(key, word, BGXDP_SEED_RING) % BGXDP_RING_SIZE;
+}
+
+/* The half-open table's tag of a flow: the hash of the whole key (never
+ * 0, which marks an unused way; see include/bgxdp.h, "half-open flows"). */
+static inline __attribute__((always_inline)) __u32
+bgxdp_halfopen_hash(const struct flow_key *key)
+{
+	__u32 h = bgxdp_flow_hash(key, BGXDP_SEED_HALFOPEN);
+
+	return h ? h : 1;
+}
+
+/* The set a tag lives in, of `sets`: multiply and shift, no division. */
+static inline __attribute__((always_inline)) __u32
+bgxdp_halfopen_set(__u32 hash, __u32 sets)
+{
+	return (__u32)(((__u64)hash * sets) >> 32);
 }
 
 /* The vip_filter bit of a VIP key (see bgxdp.h): one multiply over the

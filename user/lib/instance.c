@@ -37,6 +37,9 @@ const char *const instance_map_names[MAP_COUNT] = {
 	[MAP_BACKEND_COUNTERS] = "backend_counters",
 	[MAP_PASSED_COUNTERS] = "passed_counters",
 	[MAP_SVC_META] = "svc_meta",
+	[MAP_HALFOPEN] = "halfopen",
+	[MAP_FLOW_EVENTS] = "flow_events",
+	[MAP_BACKEND_CONNECT] = "backend_connect",
 };
 
 const char *instance_pin_dir(const struct opts *o)
