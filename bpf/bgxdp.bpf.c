@@ -37,15 +37,25 @@
 #include "fast_path.h"
 
 /*
+ * Two paths below are global functions, verified once on their own and
+ * called: the new-flow path and the port-reuse check.  Inlined, they would
+ * be verified again for every header layout the parser accepts (each
+ * leaves different packet pointers behind), which took the verifier near
+ * its limit of a million instructions.  They see the packet only through
+ * what the caller copied out of it (the flow key, struct pkt_meta).
+ */
+
+/*
  * A SYN straight to a backend (not through the VIP) from a client port
  * that still has a VIP flow to that same backend, closing (established) or
  * not finished (half-open): the backend sees the same addresses and ports
  * for both, so tc egress could not tell the new direct connection's
  * replies from the old flow's and would rewrite them to the VIP.  The old
- * flow is over; forget it.
+ * flow is over; forget it.  `client`: the SYN's source address, port,
+ * proto and family in a flow key's fields; `dst`: its destination.
  */
-static __always_inline void forget_reused_flow(const struct packet *pkt,
-					       const struct vip_key *dst)
+__noinline int forget_reused_flow(const struct flow_key *client,
+				  const struct vip_key *dst)
 {
 	struct backend_service *bs;
 	struct halfopen_set *set;
@@ -53,12 +63,14 @@ static __always_inline void forget_reused_flow(const struct packet *pkt,
 	struct flow_key key;
 	__u32 tag;
 
-	if (!is_bare_syn(pkt))
-		return;
+	if (!client || !dst)
+		return 0;
 	bs = bpf_map_lookup_elem(&backend_services, dst);
 	if (!bs)
-		return;
-	client_flow_key(&key, pkt->saddr, pkt->sport, bs->vip, bs->vip_port, pkt);
+		return 0;
+	key = *client;
+	__builtin_memcpy(key.vip, bs->vip, BGXDP_ADDR_LEN);
+	key.vip_port = bs->vip_port;
 	flow = bpf_map_lookup_elem(&flows, &key);
 	if (flow && flow->state == FLOW_CLOSING &&
 	    flow->backend_port == dst->port &&
@@ -67,6 +79,7 @@ static __always_inline void forget_reused_flow(const struct packet *pkt,
 	set = halfopen_set_of(&key, &tag);
 	if (set)
 		halfopen_drop(set, tag, &key, dst);
+	return 0;
 }
 
 /* ---- XDP ingress: client -> VIP ------------------------------------------ */
@@ -79,7 +92,7 @@ static __always_inline void established_touch(struct flow_value *flow,
 					      const struct flow_key *key,
 					      const struct packet *pkt, __u64 now)
 {
-	if (starts_closing(flow, pkt)) {
+	if (starts_closing(flow, pkt->proto, pkt->tcp_flags)) {
 		flow->state = FLOW_CLOSING;
 		flow->last_seen_ns = now;
 		flow_event(FLOW_EVENT_CLOSING, key, flow);
@@ -100,112 +113,173 @@ static __always_inline __be32 client_ack_seq(const struct packet *pkt,
 	return tcp->ack_seq;
 }
 
-/* The half-open flow `ho` (a copy) got a client packet: promote it into
- * `flows` if it has proved real, else keep it half-open (FIN/RST closing).
- * Returns the DID_* bits for the counters. */
-static __always_inline __u32 halfopen_client(struct halfopen_set *set, __u32 tag,
-					     const struct flow_key *key,
-					     struct halfopen_value *ho,
-					     const struct packet *pkt,
-					     void *data_end, __u64 now)
+/* A live half-open entry (of svc, color) was displaced by a newer flow:
+ * what a flood does, counted. */
+static __always_inline void count_if_displaced(const struct flow_value *old,
+					       __u8 old_proto, __u64 now)
 {
-	__u32 did = is_bare_syn(pkt) ? DID_SYN : 0;
-	__u8 state = starts_closing(&ho->flow, pkt) ? FLOW_CLOSING : ho->flow.state;
-
-	if (halfopen_promotes(ho, pkt, client_ack_seq(pkt, data_end))) {
-		ho->flow.state = state;
-		ho->flow.last_seen_ns = now;
-		if (!bpf_map_update_elem(&flows, key, &ho->flow, BPF_ANY)) {
-			halfopen_drop(set, tag, key, NULL);
-			flow_event(FLOW_EVENT_ESTABLISHED, key, &ho->flow);
-			return did | DID_PROMOTE;
-		}
-	}
-	if (state != ho->flow.state ||
-	    flow_idle_ns(&ho->flow, now) > (__s64)FLOW_TOUCH_NS) {
-		ho->flow.state = state;
-		halfopen_touch(set, tag, key, state, now);
-	}
-	return did;
+	if (old_proto && flow_idle_ns(old, now) <=
+			 (__s64)halfopen_idle_timeout(old, old_proto))
+		count_halfopen_evicted(old->service_id, old->color & 1);
 }
 
-/* A new flow, picked under the current config, recorded half-open: never
- * in `flows`, so a flood of new flows cannot evict an established one.
- * `stale`: `flows` holds an unusable entry of this key (idled out, closing
- * and the port reused, or of a deleted service): it goes, or its replies
- * would be taken for this flow's. */
-static __always_inline void record_new_flow(struct halfopen_set *set, __u32 tag,
-					    const struct flow_key *key,
-					    const struct packet *pkt, bool stale,
-					    __u64 now, struct halfopen_value *ho,
-					    __u32 *did)
+/* A new flow, picked under the current config, is recorded half-open:
+ * never in `flows`, so a flood of new flows cannot evict an established
+ * one.  A stale `flows` entry of the key (idled out, closing and the port
+ * reused, or of a deleted service) goes, or its replies would be taken for
+ * this flow's. */
+static __always_inline void forget_stale(const struct flow_key *key,
+					 const struct pkt_meta *m)
 {
-	struct halfopen_value old;
-	__u8 old_proto;
-
-	*did = DID_CREATE;
-	ho->flags = 0;
-	ho->created_ns = 0;
-	ho->expected_ack = 0;
-	if (is_bare_syn(pkt)) {
-		*did |= DID_SYN;
-		ho->flags = HALFOPEN_SYN;
-		/* The fine clock: handshakes take microseconds. */
-		ho->created_ns = bpf_ktime_get_ns();
-	} else if (pkt->proto == IPPROTO_TCP && !(pkt->tcp_flags & TCP_FLAG_SYN)) {
-		/* Mid-stream TCP with no entry: evicted, idled out, a
-		 * displaced half-open entry, or older than the attach. */
-		*did |= DID_LOSE;
-	}
-	if (set) {
-		old_proto = halfopen_put(set, tag, key, ho, &old);
-		if (old_proto && flow_idle_ns(&old.flow, now) <=
-				 (__s64)halfopen_idle_timeout(&old.flow, old_proto))
-			count_halfopen_evicted(old.flow.service_id, old.flow.color & 1);
-	}
-	if (stale)
+	if (m->stale)
 		bpf_map_delete_elem(&flows, key);
 }
 
-/* A VIP packet without a usable established flow: its half-open flow, or
- * a new one.  Returns -1 with *ho and *did set (forward it to
- * ho->flow.backend), or the XDP verdict of a packet passed untouched. */
-static __always_inline int not_established(const struct packet *pkt,
-					   const struct flow_key *key,
-					   const struct vip_key *vip_key, bool stale,
-					   void *data_end, __u64 now,
-					   struct halfopen_value *ho, __u32 *did)
+/* The half-open value of a flow just picked for this packet. */
+static __always_inline void fresh_halfopen(struct halfopen_value *ho,
+					   const struct pkt_meta *m)
 {
+	ho->flags = 0;
+	ho->created_ns = 0;
+	ho->expected_ack = 0;
+	if (is_bare_syn(m->proto, m->tcp_flags)) {
+		ho->flags = HALFOPEN_SYN;
+		ho->created_ns = m->now;        /* the fine clock for a SYN */
+	}
+}
+
+/* new_flow_path(): the packet is not for a VIP after all (a vip_filter
+ * false positive); the caller checks for port reuse. */
+#define NEW_FLOW_NOT_VIP (-2)
+
+/* A VIP packet without a usable established flow (and not taken by
+ * syn_path()): its half-open flow (promoted if it has now proved real), or
+ * a new one.  Returns -1 with *ho and *did set (forward it to
+ * ho->flow.backend), or the pass reason of a packet left untouched. */
+static __always_inline int client_path(struct new_flow_scratch *s,
+				       const struct flow_key *key,
+				       const struct vip_key *vip_key, __u32 *did)
+{
+	const struct pkt_meta *m = &s->meta;
+	struct halfopen_value *ho = &s->ho;
 	struct halfopen_set *set;
 	__u32 tag, reason;
+	int outcome = HALFOPEN_NONE;
 
 	set = halfopen_set_of(key, &tag);
-	if (set && halfopen_get(set, tag, key, ho) &&
-	    flow_usable(&ho->flow, pkt, now,
-			halfopen_idle_timeout(&ho->flow, pkt->proto)) &&
-	    service_live(ho->flow.service_id)) {
-		*did = halfopen_client(set, tag, key, ho, pkt, data_end, now);
+	if (set)
+		outcome = halfopen_on_client(set, tag, key, m, ho);
+	if (outcome != HALFOPEN_NONE && service_live(ho->flow.service_id)) {
+		*did = is_bare_syn(m->proto, m->tcp_flags) ? DID_SYN : 0;
+		ho->flow.last_seen_ns = m->now;
+		if (outcome == HALFOPEN_PROMOTED &&
+		    !bpf_map_update_elem(&flows, key, &ho->flow, BPF_ANY)) {
+			flow_event(FLOW_EVENT_ESTABLISHED, key, &ho->flow);
+			*did |= DID_PROMOTE;
+		}
 		return -1;
 	}
-	if (!pick_flow(key, vip_key, pkt, now, &ho->flow, &reason)) {
-		if (reason == PASS_NOT_VIP)
-			forget_reused_flow(pkt, vip_key);
-		return pass(reason);
-	}
-	record_new_flow(set, tag, key, pkt, stale, now, ho, did);
+	if (!pick_flow(key, vip_key, m, &ho->flow, &tag, &reason))
+		return reason;
+	fresh_halfopen(ho, m);
+	*did = DID_CREATE;
+	if (is_bare_syn(m->proto, m->tcp_flags))
+		*did |= DID_SYN;
+	/* Mid-stream TCP with no entry: evicted, idled out, a displaced
+	 * half-open entry, or older than the attach. */
+	if (m->proto == IPPROTO_TCP && !(m->tcp_flags & TCP_FLAG_SYN))
+		*did |= DID_LOSE;
+	set = halfopen_set_at(tag);
+	if (set)
+		count_if_displaced(&s->displaced,
+				   halfopen_put(set, tag, key, ho, &s->displaced), m->now);
+	forget_stale(key, m);
 	return -1;
+}
+
+/* syn_path() leaves the packet to client_path(). */
+#define SYN_PATH_DECLINED (-2)
+
+/* A bare SYN without a usable established flow: picked first (a SYN is
+ * almost always a new flow), then, in one pass over its half-open set,
+ * either the flow's entry (a retransmission keeps its first pick) or the
+ * new one recorded.  Returns -1 with *ho and *did set, or
+ * SYN_PATH_DECLINED when there is no pick now (a retransmission still has
+ * its entry) or the entry found is of a deleted service. */
+static __always_inline int syn_path(struct new_flow_scratch *s,
+				    const struct flow_key *key,
+				    const struct vip_key *vip_key, __u32 *did)
+{
+	const struct pkt_meta *m = &s->meta;
+	struct halfopen_set *set;
+	__u32 tag, reason;
+	__u8 old_proto = 0;
+
+	if (!pick_flow(key, vip_key, m, &s->fresh.flow, &tag, &reason))
+		return SYN_PATH_DECLINED;
+	fresh_halfopen(&s->fresh, m);
+	*did = DID_SYN;
+	set = halfopen_set_at(tag);
+	if (set && halfopen_on_syn(set, tag, key, &s->fresh, m->now, &s->ho,
+				   &s->displaced, &old_proto))
+		return service_live(s->ho.flow.service_id) ? -1 : SYN_PATH_DECLINED;
+	s->ho = s->fresh;
+	*did |= DID_CREATE;
+	count_if_displaced(&s->displaced, old_proto, m->now);
+	forget_stale(key, m);
+	return -1;
+}
+
+/* The packet of a flow with no usable established entry (s->meta): its
+ * half-open flow, promoted once it has proved real, or a new one
+ * (syn_path(), client_path()).  Returns the DID_* bits with s->ho the flow
+ * to forward the packet by; or -1: the packet passes untouched (counted);
+ * or NEW_FLOW_NOT_VIP. */
+__noinline int new_flow_path(const struct flow_key *key, const struct vip_key *vip_key)
+{
+	struct new_flow_scratch *s;
+	__u32 did = 0, zero = 0;
+	int ret = SYN_PATH_DECLINED;
+
+	s = bpf_map_lookup_elem(&new_flow_scratch, &zero);
+	if (!s || !key || !vip_key)
+		return -1;
+	if (is_bare_syn(s->meta.proto, s->meta.tcp_flags))
+		ret = syn_path(s, key, vip_key, &did);
+	if (ret == SYN_PATH_DECLINED)
+		ret = client_path(s, key, vip_key, &did);
+	if (ret == PASS_NOT_VIP)
+		return NEW_FLOW_NOT_VIP;
+	if (ret >= 0) {
+		count_pass(ret);
+		return -1;
+	}
+	return (int)did;
+}
+
+/* A frame that is not for a VIP: only a bare SYN to a backend matters. */
+static __always_inline int not_for_vip(const struct packet *pkt,
+				       const struct vip_key *vip_key)
+{
+	struct flow_key client;
+
+	if (is_bare_syn(pkt->proto, pkt->tcp_flags)) {
+		make_flow_key(pkt, &client);
+		forget_reused_flow(&client, vip_key);
+	}
+	return pass(PASS_NOT_VIP);
 }
 
 /* The body of xdp_ingress, callable from other programs (the bench
  * wrappers in bench/): libbpf will not call a SEC() program. */
 static __always_inline int xdp_process(struct xdp_md *ctx)
 {
-	struct halfopen_value ho;
 	struct flow_value *flow;
 	struct vip_key vip_key;
 	struct flow_key key;
 	struct packet pkt;
-	__u32 did = 0;
+	__u32 did = 0, l4;
+	bool stale;
 	__u64 now;
 	int ret;
 
@@ -217,33 +291,51 @@ static __always_inline int xdp_process(struct xdp_md *ctx)
 		return pass(ret);
 
 	make_vip_key(&pkt, &vip_key);
-	if (!maybe_vip(&vip_key)) {
-		forget_reused_flow(&pkt, &vip_key);
-		return pass(PASS_NOT_VIP);
-	}
+	if (!maybe_vip(&vip_key))
+		return not_for_vip(&pkt, &vip_key);
 
 	/* The established flow first: it needs nothing else, not even the
-	 * service lookup. */
+	 * service lookup.  The coarse clock is enough for idle times; a SYN
+	 * reads the fine one, which times the backend's handshake. */
 	make_flow_key(&pkt, &key);
-	now = bpf_ktime_get_coarse_ns();
+	now = is_bare_syn(pkt.proto, pkt.tcp_flags) ? bpf_ktime_get_ns()
+						     : bpf_ktime_get_coarse_ns();
 	flow = bpf_map_lookup_elem(&flows, &key);
-	if (flow && flow_usable(flow, &pkt, now, flow_idle_timeout(flow, pkt.proto)) &&
+	/* Tested on its own, before any use of `flow`: else clang tests
+	 * flow + offset against the offset, which the verifier refuses. */
+	stale = flow != NULL;
+	barrier_var(stale);
+	if (flow && flow_usable(flow, pkt.proto, pkt.tcp_flags, now,
+				flow_idle_timeout(flow, pkt.proto)) &&
 	    service_live(flow->service_id)) {
 		established_touch(flow, &key, &pkt, now);
 	} else {
-		ret = not_established(&pkt, &key, &vip_key, flow != NULL, data_end,
-				      now, &ho, &did);
-		if (ret >= 0)
-			return ret;
-		flow = &ho.flow;
+		__u32 zero = 0;
+		struct new_flow_scratch *s = bpf_map_lookup_elem(&new_flow_scratch, &zero);
+
+		if (!s)
+			return XDP_PASS;
+		s->meta.now = now;
+		s->meta.ack_seq = client_ack_seq(&pkt, data_end);
+		s->meta.family = pkt.family;
+		s->meta.proto = pkt.proto;
+		s->meta.tcp_flags = pkt.tcp_flags;
+		s->meta.stale = stale;
+		ret = new_flow_path(&key, &vip_key);
+		if (ret == NEW_FLOW_NOT_VIP)
+			return not_for_vip(&pkt, &vip_key);
+		if (ret < 0)
+			return XDP_PASS;
+		did = ret;
+		flow = &s->ho.flow;
 	}
 
 	if (rewrite_destination(data_end, &pkt, flow))
 		return pass(PASS_MALFORMED);   /* not reached for parsed frames */
 	count_to_backend(flow->service_id, flow->color & 1, flow->backend_slot,
 			 pkt.len, did);
-	if (settings_flags() & SETTINGS_FAST_PATH)
-		return forward_fast(ctx, data, data_end, &pkt, flow, now);
+	if ((settings_flags() & SETTINGS_FAST_PATH) && fast_path_args(&pkt, &l4))
+		return forward_fast(ctx, flow, now, l4, pkt.sport);
 	return XDP_PASS;
 }
 

@@ -91,11 +91,13 @@ backend_next_hop(struct xdp_md *ctx, const struct packet *pkt,
  * expire (the stack sends the ICMP error), VLAN-tagged frames, an
  * interface not listed.
  */
-static __always_inline int forward_fast(struct xdp_md *ctx, void *data,
-					void *data_end,
-					const struct packet *pkt,
-					const struct flow_value *flow, __u64 now)
+static __always_inline int forward_fast_headers(struct xdp_md *ctx,
+						const struct packet *pkt,
+						const struct flow_value *flow,
+						__u64 now)
 {
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct next_hop *hop;
 
@@ -134,6 +136,40 @@ static __always_inline int forward_fast(struct xdp_md *ctx, void *data,
 	__builtin_memcpy(eth->h_dest, hop->dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, hop->smac, ETH_ALEN);
 	return bpf_redirect_map(&tx_ports, hop->ifindex, XDP_PASS);
+}
+
+/*
+ * The fast path for a packet already rewritten to `flow`'s backend (the
+ * IP header right after an Ethernet header without VLAN tags, else it
+ * passes): a function of its own, verified once and called, so its FIB
+ * lookup state does not add to the stack of every other path.  `l4`:
+ * family << 16 | proto << 8 | ip header length in 4-byte words (IPv4);
+ * `sport`: the client's port (network order).
+ */
+__noinline int forward_fast(struct xdp_md *ctx, const struct flow_value *flow,
+			    __u64 now, __u32 l4, __u32 sport)
+{
+	void *data = (void *)(long)ctx->data;
+	struct packet pkt = {};
+
+	if (!flow)
+		return XDP_PASS;
+	pkt.l3_off = sizeof(struct ethhdr);
+	pkt.l3 = data + sizeof(struct ethhdr);
+	pkt.family = l4 >> 16;
+	pkt.proto = l4 >> 8;
+	pkt.sport = sport;
+	return forward_fast_headers(ctx, &pkt, flow, now);
+}
+
+/* The forward_fast() arguments of a parsed packet, or false if the fast
+ * path cannot take it (VLAN-tagged). */
+static __always_inline bool fast_path_args(const struct packet *pkt, __u32 *l4)
+{
+	if (pkt->l3_off != sizeof(struct ethhdr))
+		return false;
+	*l4 = (__u32)pkt->family << 16 | (__u32)pkt->proto << 8;
+	return true;
 }
 
 #endif /* BGXDP_BPF_FAST_PATH_H */

@@ -126,10 +126,10 @@ static __always_inline void client_flow_key(struct flow_key *key,
 	key->pad[1] = 0;
 }
 
-static __always_inline bool is_bare_syn(const struct packet *pkt)
+static __always_inline bool is_bare_syn(__u8 proto, __u8 tcp_flags)
 {
-	return pkt->proto == IPPROTO_TCP &&
-	       (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+	return proto == IPPROTO_TCP &&
+	       (tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
 }
 
 /* Idle timeout of an established flow. */
@@ -165,20 +165,20 @@ static __always_inline __s64 flow_idle_ns(const struct flow_value *flow,
  * old connection closed: the client reuses the port for a new connection,
  * which is picked anew. */
 static __always_inline bool flow_usable(const struct flow_value *flow,
-					const struct packet *pkt, __u64 now,
+					__u8 proto, __u8 tcp_flags, __u64 now,
 					__u64 timeout)
 {
 	if (flow_idle_ns(flow, now) > (__s64)timeout)
 		return false;
-	return !(flow->state == FLOW_CLOSING && is_bare_syn(pkt));
+	return !(flow->state == FLOW_CLOSING && is_bare_syn(proto, tcp_flags));
 }
 
 /* Does this client packet start the closing of an open TCP flow? */
 static __always_inline bool starts_closing(const struct flow_value *flow,
-					   const struct packet *pkt)
+					   __u8 proto, __u8 tcp_flags)
 {
-	return pkt->proto == IPPROTO_TCP && flow->state == FLOW_OPEN &&
-	       (pkt->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST));
+	return proto == IPPROTO_TCP && flow->state == FLOW_OPEN &&
+	       (tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST));
 }
 
 #endif /* BGXDP_BPF_FLOW_H */

@@ -37,16 +37,21 @@ struct bpf_map___bgxdp {
 	__u32 max_entries;
 } __attribute__((preserve_access_index));
 
-/* The set `key` lives in; *tag is its tag.  NULL only if the map is empty. */
+/* The set of a tag.  NULL only if the map is empty. */
+static __always_inline struct halfopen_set *halfopen_set_at(__u32 tag)
+{
+	__u32 sets = ((struct bpf_map___bgxdp *)&halfopen)->max_entries;
+	__u32 index = bgxdp_halfopen_set(tag, sets);
+
+	return bpf_map_lookup_elem(&halfopen, &index);
+}
+
+/* The set `key` lives in; *tag is its tag. */
 static __always_inline struct halfopen_set *halfopen_set_of(const struct flow_key *key,
 							    __u32 *tag)
 {
-	__u32 sets = ((struct bpf_map___bgxdp *)&halfopen)->max_entries;
-	__u32 index;
-
 	*tag = bgxdp_halfopen_hash(key);
-	index = bgxdp_halfopen_set(*tag, sets);
-	return bpf_map_lookup_elem(&halfopen, &index);
+	return halfopen_set_at(*tag);
 }
 
 /* The way holding `key`, or -1.  Lock held. */
@@ -60,19 +65,20 @@ static __always_inline int halfopen_find_locked(const struct halfopen_set *set,
 	return -1;
 }
 
-/* A copy of the entry of `key`: true if there is one. */
-static __always_inline bool halfopen_get(struct halfopen_set *set, __u32 tag,
-					 const struct flow_key *key,
-					 struct halfopen_value *out)
+/* Has the flow proved real, with this client packet?  See bgxdp.h,
+ * "half-open flows". */
+static __always_inline bool halfopen_promotes(const struct halfopen_value *v,
+					      const struct pkt_meta *m)
 {
-	int way;
-
-	bpf_spin_lock(&set->lock);
-	way = halfopen_find_locked(set, tag, key);
-	if (way >= 0)
-		*out = set->ways[WAY(way)].value;
-	bpf_spin_unlock(&set->lock);
-	return way >= 0;
+	if (m->proto == IPPROTO_TCP) {
+		if ((m->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_RST | TCP_FLAG_ACK)) !=
+		    TCP_FLAG_ACK)
+			return false;
+		if (v->flags & HALFOPEN_REPLY)
+			return true;
+		return (v->flags & HALFOPEN_SYNACK) && m->ack_seq == v->expected_ack;
+	}
+	return v->flags & HALFOPEN_REPLY;
 }
 
 /* A way's `seen` stamp: last_seen in units of 2^20 ns (~1 ms), compared
@@ -82,64 +88,158 @@ static __always_inline __u32 halfopen_stamp(__u64 ns)
 	return (__u32)(ns >> 20);
 }
 
-/* The way a new entry of `key` goes to: its own, else an unused one, else
- * the one seen least recently (*displaced set).  Lock held.  Only the
- * set's first cache line is read, unless a tag matches. */
-static __always_inline __u32 halfopen_choose_locked(const struct halfopen_set *set,
-						    __u32 tag, const struct flow_key *key,
+/*
+ * The way a new flow's entry goes to when its key is not in the set: an
+ * unused way, else the way seen least recently (*displaced set).  Lock
+ * held; reads only the set's first cache line.  Without branches (BPF has
+ * no conditional move, and the verifier walks every branch of every
+ * caller): each way's score is its age, 2^40 more when unused, and the
+ * best is kept with masks.
+ */
+static __always_inline __u32 halfopen_victim_locked(const struct halfopen_set *set,
 						    __u32 now_stamp, bool *displaced)
 {
-	__u32 own = HALFOPEN_WAYS, unused = HALFOPEN_WAYS, oldest = 0;
-	__s32 oldest_age = -1;
+	__s64 best_score = -1;
+	__u64 best = 0;
 
 	#pragma unroll
 	for (int w = 0; w < HALFOPEN_WAYS; w++) {
-		__u32 t = set->tags[w];
-		__s32 age = (__s32)(now_stamp - set->seen[w]);
+		__u64 unused = ((__u64)set->tags[w] - 1) >> 63;         /* tag 0 */
+		__s64 age = (__s32)(now_stamp - set->seen[w]);
+		__s64 score = age + (__s64)(unused << 40);
+		__u64 better = (__u64)((best_score - score) >> 63);    /* all ones */
 
-		if (!t) {
-			if (unused == HALFOPEN_WAYS)
-				unused = w;
-		} else if (t == tag && flow_key_equal(&set->ways[w].key, key)) {
-			own = w;
-		} else if (age > oldest_age) {
-			oldest_age = age;
-			oldest = w;
-		}
+		best = (best & ~better) | ((__u64)w & better);
+		best_score = (best_score & ~(__s64)better) | (score & (__s64)better);
 	}
-	*displaced = false;
-	if (own < HALFOPEN_WAYS)
-		return own;
-	if (unused < HALFOPEN_WAYS)
-		return unused;
-	*displaced = true;
-	return oldest;
+	*displaced = (best_score - (1ll << 39)) >> 63;          /* not unused */
+	return (__u32)best;
 }
 
-/* Record `val` for `key`.  Returns the protocol of another flow whose entry
- * was displaced to make room (its value in *old), or 0. */
-static __always_inline __u8 halfopen_put(struct halfopen_set *set, __u32 tag,
-					 const struct flow_key *key,
-					 const struct halfopen_value *val,
-					 struct halfopen_value *old)
+/* Record `val` for `key`: in its own way if it has one (closing or idle),
+ * else in halfopen_victim_locked()'s.
+ * Returns the protocol of another flow whose entry was displaced to make
+ * room (its flow in *old), or 0.  Lock held. */
+static __always_inline __u8 halfopen_put_locked(struct halfopen_set *set, __u32 tag,
+						const struct flow_key *key,
+						const struct halfopen_value *val,
+						struct flow_value *old)
 {
 	__u32 stamp = halfopen_stamp(val->flow.last_seen_ns);
-	bool displaced;
+	bool displaced = false;
 	__u8 old_proto = 0;
+	int own = halfopen_find_locked(set, tag, key);
 	__u32 way;
 
-	bpf_spin_lock(&set->lock);
-	way = WAY(halfopen_choose_locked(set, tag, key, stamp, &displaced));
+	if (own >= 0)
+		way = WAY(own);
+	else
+		way = WAY(halfopen_victim_locked(set, stamp, &displaced));
 	if (displaced) {
-		*old = set->ways[way].value;
+		*old = set->ways[way].value.flow;
 		old_proto = set->ways[way].key.proto;
 	}
 	set->tags[way] = tag;
 	set->seen[way] = stamp;
 	set->ways[way].key = *key;
 	set->ways[way].value = *val;
+	return old_proto;
+}
+
+static __always_inline __u8 halfopen_put(struct halfopen_set *set, __u32 tag,
+					 const struct flow_key *key,
+					 const struct halfopen_value *val,
+					 struct flow_value *old)
+{
+	__u8 old_proto;
+
+	bpf_spin_lock(&set->lock);
+	old_proto = halfopen_put_locked(set, tag, key, val, old);
 	bpf_spin_unlock(&set->lock);
 	return old_proto;
+}
+
+/*
+ * A bare SYN, `fresh` picked for it under the current config: if the flow
+ * has an open half-open entry (the SYN is a retransmission), *out is that
+ * entry and true is returned; else `fresh` is recorded (over a closing or
+ * idle entry of the flow, or displacing another flow's: its protocol in
+ * *old_proto, its flow in *old).  One lock, one pass over the set.
+ */
+static __always_inline bool halfopen_on_syn(struct halfopen_set *set, __u32 tag,
+					    const struct flow_key *key,
+					    const struct halfopen_value *fresh,
+					    __u64 now, struct halfopen_value *out,
+					    struct flow_value *old, __u8 *old_proto)
+{
+	bool retransmit = false;
+	int way;
+
+	*old_proto = 0;
+	bpf_spin_lock(&set->lock);
+	way = halfopen_find_locked(set, tag, key);
+	if (way >= 0) {
+		struct halfopen_entry *e = &set->ways[WAY(way)];
+
+		retransmit = e->value.flow.state == FLOW_OPEN &&
+			     flow_idle_ns(&e->value.flow, now) <=
+			     (__s64)halfopen_idle_timeout(&e->value.flow, key->proto);
+		if (retransmit)
+			*out = e->value;
+	}
+	if (!retransmit)
+		*old_proto = halfopen_put_locked(set, tag, key, fresh, old);
+	bpf_spin_unlock(&set->lock);
+	return retransmit;
+}
+
+/* What a client packet (not a bare SYN) did to its half-open flow. */
+enum halfopen_outcome {
+	HALFOPEN_NONE,          /* no usable entry */
+	HALFOPEN_KEPT,          /* used, still half-open */
+	HALFOPEN_PROMOTED,      /* proved real: taken out, `flows` gets it */
+};
+
+/*
+ * A client packet (not a bare SYN) on the half-open table, in one lock: a usable entry of the flow is
+ * copied to *out with the packet's effect (FIN/RST: closing); if the flow
+ * has now proved real it is taken out (the caller writes it to `flows`),
+ * else its state and last_seen are updated in place.
+ */
+static __always_inline int halfopen_on_client(struct halfopen_set *set, __u32 tag,
+					      const struct flow_key *key,
+					      const struct pkt_meta *m,
+					      struct halfopen_value *out)
+{
+	__u64 now = m->now;
+	int outcome = HALFOPEN_NONE, way;
+
+	bpf_spin_lock(&set->lock);
+	way = halfopen_find_locked(set, tag, key);
+	if (way >= 0) {
+		struct halfopen_entry *e = &set->ways[WAY(way)];
+
+		if (flow_usable(&e->value.flow, m->proto, m->tcp_flags, now,
+				halfopen_idle_timeout(&e->value.flow, m->proto))) {
+			*out = e->value;
+			if (starts_closing(&out->flow, m->proto, m->tcp_flags))
+				out->flow.state = FLOW_CLOSING;
+			if (halfopen_promotes(out, m)) {
+				set->tags[WAY(way)] = 0;
+				outcome = HALFOPEN_PROMOTED;
+			} else {
+				if (out->flow.state != e->value.flow.state ||
+				    flow_idle_ns(&e->value.flow, now) > (__s64)FLOW_TOUCH_NS) {
+					e->value.flow.state = out->flow.state;
+					e->value.flow.last_seen_ns = now;
+					set->seen[WAY(way)] = halfopen_stamp(now);
+				}
+				outcome = HALFOPEN_KEPT;
+			}
+		}
+	}
+	bpf_spin_unlock(&set->lock);
+	return outcome;
 }
 
 /* Forget the entry of `key` (promoted, or superseded).  With `backend`,
@@ -156,26 +256,6 @@ static __always_inline void halfopen_drop(struct halfopen_set *set, __u32 tag,
 	    (!backend || (set->ways[WAY(way)].value.flow.backend_port == backend->port &&
 			  addr_equal(set->ways[WAY(way)].value.flow.backend, backend->addr))))
 		set->tags[WAY(way)] = 0;
-	bpf_spin_unlock(&set->lock);
-}
-
-/* A client packet that did not promote the entry: its new state (FIN/RST
- * close it) and the time it was seen. */
-static __always_inline void halfopen_touch(struct halfopen_set *set, __u32 tag,
-					   const struct flow_key *key, __u8 state,
-					   __u64 now)
-{
-	int way;
-
-	bpf_spin_lock(&set->lock);
-	way = halfopen_find_locked(set, tag, key);
-	if (way >= 0) {
-		struct flow_value *flow = &set->ways[WAY(way)].value.flow;
-
-		flow->state = state;
-		flow->last_seen_ns = now;
-		set->seen[WAY(way)] = halfopen_stamp(now);
-	}
 	bpf_spin_unlock(&set->lock);
 }
 
@@ -223,23 +303,6 @@ static __always_inline bool halfopen_answer(struct halfopen_set *set, __u32 tag,
 	}
 	bpf_spin_unlock(&set->lock);
 	return found;
-}
-
-/* Has the flow proved real, with this client packet (ack_seq: its TCP
- * acknowledgment number)?  See bgxdp.h, "half-open flows". */
-static __always_inline bool halfopen_promotes(const struct halfopen_value *v,
-					      const struct packet *pkt,
-					      __be32 ack_seq)
-{
-	if (pkt->proto == IPPROTO_TCP) {
-		if ((pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_RST | TCP_FLAG_ACK)) !=
-		    TCP_FLAG_ACK)
-			return false;
-		if (v->flags & HALFOPEN_REPLY)
-			return true;
-		return (v->flags & HALFOPEN_SYNACK) && ack_seq == v->expected_ack;
-	}
-	return v->flags & HALFOPEN_REPLY;
 }
 
 #endif /* BGXDP_BPF_HALFOPEN_H */

@@ -14,9 +14,33 @@
 #include "parse.h"
 #include "flow.h"
 
+/* The hashes a new flow needs: its color bucket and ring slot (of the
+ * whole key, or of the client address with --affinity client) and its
+ * half-open tag (always the whole key), computed together. */
+struct flow_hashes {
+	__u32 color, ring, halfopen;
+};
+
+static __always_inline void flow_hashes(const struct flow_key *key, __u64 word,
+					struct flow_hashes *h)
+{
+	const __u32 seeds[3] = { BGXDP_SEED_COLOR, BGXDP_SEED_RING, BGXDP_SEED_HALFOPEN };
+	__u32 out[3];
+
+	bgxdp_flow_hash3(key, seeds, out);
+	h->halfopen = out[2] ? out[2] : 1;   /* = bgxdp_halfopen_hash() */
+	if (word & CFG_AFFINITY_CLIENT) {
+		h->color = bgxdp_client_hash(key, BGXDP_SEED_COLOR);
+		h->ring = bgxdp_client_hash(key, BGXDP_SEED_RING);
+	} else {
+		h->color = out[0];
+		h->ring = out[1];
+	}
+}
+
 /* The color a new flow goes to under `word`, or -1 if neither color has a
  * backend.  The preview address always tries green first. */
-static __always_inline int pick_color(const struct flow_key *key, __u64 word,
+static __always_inline int pick_color(__u32 color_hash, __u64 word,
 				      const struct vip_value *vip)
 {
 	__u32 color;
@@ -24,7 +48,7 @@ static __always_inline int pick_color(const struct flow_key *key, __u64 word,
 	if (vip->flags & VIP_FLAG_PREVIEW)
 		color = BGXDP_GREEN;
 	else
-		color = bgxdp_pick_color(key, word);
+		color = bgxdp_color_of(color_hash, word);
 	if (word & CFG_HAS_BACKENDS(color))
 		return color;
 	color ^= 1;     /* the other color */
@@ -34,12 +58,14 @@ static __always_inline int pick_color(const struct flow_key *key, __u64 word,
 }
 
 /* A new flow: color, ring slot and backend, all from one config word.
- * Returns the backend's slot in its color, or -1 if there is none. */
+ * Returns the backend's slot in its color, or -1 if there is none;
+ * *tag: the flow's half-open tag. */
 static __always_inline int pick_backend(const struct flow_key *key, __u32 svc,
 					const struct vip_value *vip,
-					__u32 *color_out)
+					__u32 *color_out, __u32 *tag)
 {
 	__u32 idx, ring_slot, backend_slot;
+	struct flow_hashes h;
 	struct maglev_ring *ring;
 	__u64 *word_ptr, word;
 	int color;
@@ -51,7 +77,9 @@ static __always_inline int pick_backend(const struct flow_key *key, __u32 svc,
 	if (!(word & CFG_CONFIGURED))
 		return -1;
 
-	color = pick_color(key, word, vip);
+	flow_hashes(key, word, &h);
+	*tag = h.halfopen;
+	color = pick_color(h.color, word, vip);
 	if (color < 0)
 		return -1;
 
@@ -59,7 +87,7 @@ static __always_inline int pick_backend(const struct flow_key *key, __u32 svc,
 	ring = bpf_map_lookup_elem(&maglev_rings, &idx);
 	if (!ring)
 		return -1;
-	ring_slot = bgxdp_pick_ring_slot(key, word);
+	ring_slot = h.ring % BGXDP_RING_SIZE;
 	/* clang knows x % RING_SIZE < RING_SIZE and would drop the check;
 	 * the verifier does not track it through the division, so hide the
 	 * value from clang and keep an explicit bound. */
@@ -74,11 +102,13 @@ static __always_inline int pick_backend(const struct flow_key *key, __u32 svc,
 }
 
 /* A new flow for `key` (a VIP packet that has no usable entry): the whole
- * flow value, or false with the pass reason in *reason. */
+ * flow value and its half-open tag, or false with the pass reason in
+ * *reason. */
 static __always_inline bool pick_flow(const struct flow_key *key,
 				      const struct vip_key *vip_key,
-				      const struct packet *pkt, __u64 now,
-				      struct flow_value *out, __u32 *reason)
+				      const struct pkt_meta *m,
+				      struct flow_value *out, __u32 *tag,
+				      __u32 *reason)
 {
 	struct vip_value *vip = bpf_map_lookup_elem(&services, vip_key);
 	struct backend *be;
@@ -93,7 +123,7 @@ static __always_inline bool pick_flow(const struct flow_key *key,
 	svc = vip->service_id;
 	if (svc >= BGXDP_MAX_SERVICES)
 		return false;
-	slot = pick_backend(key, svc, vip, &color);
+	slot = pick_backend(key, svc, vip, &color, tag);
 	if (slot < 0)
 		return false;
 	bidx = backend_index(svc, color, slot);
@@ -101,7 +131,7 @@ static __always_inline bool pick_flow(const struct flow_key *key,
 	/* EMPTY: the ring was published ahead of the backend (a racing
 	 * writer); a backend of the other family cannot be written into this
 	 * header. */
-	if (!be || be->state == BACKEND_EMPTY || be->family != pkt->family)
+	if (!be || be->state == BACKEND_EMPTY || be->family != m->family)
 		return false;
 
 	__builtin_memcpy(out->backend, be->addr, BGXDP_ADDR_LEN);
@@ -110,10 +140,10 @@ static __always_inline bool pick_flow(const struct flow_key *key,
 	out->state = FLOW_OPEN;
 	out->service_id = svc;
 	out->backend_slot = slot;
-	out->last_seen_ns = now;
+	out->last_seen_ns = m->now;
 	/* A FIN or RST as the first packet we see: closing already. */
-	if (pkt->proto == IPPROTO_TCP &&
-	    (pkt->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)))
+	if (m->proto == IPPROTO_TCP &&
+	    (m->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)))
 		out->state = FLOW_CLOSING;
 	return true;
 }
