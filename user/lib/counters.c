@@ -104,6 +104,11 @@ static int collect_service(struct instance *in, __u32 id, const struct svc_meta 
 			err = percpu_sum(in->map_fd[MAP_BACKEND_COUNTERS],
 					 backend_index(id, color, slot), (__u64 *)&b->counters,
 					 sizeof(b->counters) / 8, scratch, cpus);
+			if (!err)
+				err = percpu_sum(in->map_fd[MAP_BACKEND_CONNECT],
+						 backend_index(id, color, slot),
+						 (__u64 *)&b->connect, sizeof(b->connect) / 8,
+						 scratch, cpus);
 			if (err)
 				return err;
 			service->backend_count++;
@@ -121,8 +126,10 @@ int metrics_collect(struct instance *in, struct metrics_snapshot *snap)
 
 	if (cpus <= 0)
 		return err_set(cpus ? cpus : -EINVAL, "cannot count possible CPUs");
-	/* Room for the widest per-CPU value: struct color_counters. */
-	scratch = calloc((size_t)cpus, sizeof(struct color_counters));
+	/* Room for the widest per-CPU value: struct backend_connect. */
+	_Static_assert(sizeof(struct backend_connect) >= sizeof(struct color_counters),
+		       "scratch holds every per-CPU value");
+	scratch = calloc((size_t)cpus, sizeof(struct backend_connect));
 	if (!scratch)
 		return err_set(-ENOMEM, "out of memory");
 	memset(snap, 0, sizeof(*snap));

@@ -25,6 +25,7 @@ struct backend_snapshot {
 	__u8 color;
 	__u8 state;                     /* BACKEND_* */
 	struct backend_counters counters;
+	struct backend_connect connect; /* handshake times, summed over CPUs */
 };
 
 struct service_snapshot {
