@@ -14,6 +14,34 @@
 #include "helpers_dp.h"
 #include "helpers_flow.h"
 
+struct frame_spec test_client(int family, int proto, uint16_t sport)
+{
+	struct frame_spec s = { .family = family, .proto = proto };
+
+	if (family == 4)
+		set_ipv4(s.src, 192, 168, 1, 2);
+	else
+		set_ipv6(s.src, 0xc1);
+	test_vip_addr(family, s.dst);
+	s.sport = sport;
+	s.dport = TEST_VIP_PORT;
+	s.tcp_flags = proto == IPPROTO_TCP ? TCP_SYN : 0;
+	s.payload_len = 11;
+	return s;
+}
+
+void test_expected_backend(const struct frame_spec *s, uint64_t word,
+			   struct backend *b, uint32_t *color, uint32_t *slot)
+{
+	struct flow_key k;
+
+	test_flow_key(s, &k);
+	*color = bgxdp_pick_color(&k, word);
+	*slot = test_ring_backend(cfg_ring_buffer(word, *color),
+				  bgxdp_pick_ring_slot(&k, word));
+	test_backend(s->family, (int)*color, (int)*slot, b);
+}
+
 void test_flow_key(const struct frame_spec *s, struct flow_key *k)
 {
 	memset(k, 0, sizeof(*k));

@@ -18,6 +18,14 @@ struct bgxdp;
 #define TCP_FIN 0x01
 #define TCP_RST 0x04
 
+/* A client -> VIP frame of the test services (helpers_dp.h): client
+ * 192.168.1.2 / 2001:db8::c1, a SYN for TCP, 11 bytes of payload. */
+struct frame_spec test_client(int family, int proto, uint16_t sport);
+/* The backend (and its color and slot) a new flow of `s` gets under the
+ * config word `word`, computed in userspace. */
+void test_expected_backend(const struct frame_spec *s, uint64_t word,
+			   struct backend *b, uint32_t *color, uint32_t *slot);
+
 /* The flow key the data plane makes of a client -> VIP frame. */
 void test_flow_key(const struct frame_spec *client, struct flow_key *key);
 /* The backend's reply to a client frame: from b to the client. */
@@ -44,7 +52,8 @@ int test_send(int prog_fd, const struct frame_spec *s, uint8_t *out,
 
 /* SYN (XDP), SYN-ACK with sequence `isn` (tc), ACK of it (XDP): the flow
  * of `client` (its tcp_flags ignored), whose backend is `b`, established.
- * Returns 0 if it ended in `flows`. */
+ * `isn` must not be 0 (a frame_spec's seq 0 means the default).  Returns 0
+ * if it ended in `flows`. */
 int test_handshake(struct bgxdp *skel, int xdp_fd, int tc_fd,
 		   const struct frame_spec *client, const struct backend *b,
 		   uint32_t isn);
