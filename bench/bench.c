@@ -336,6 +336,7 @@ int main(int argc, char **argv)
 	const struct row_spec base[] = {
 		{ "floor (eth read, XDP_PASS)", bpf_program__fd(skel->progs.bench_floor), &floor_f },
 		{ "floor + save/restore", bpf_program__fd(skel->progs.bench_floor_restore), &floor_f },
+		{ "tc floor + save/restore", bpf_program__fd(skel->progs.bench_tc_floor_restore), &floor_f },
 	};
 	const struct row_spec set[] = {
 		{ "non-VIP IPv4",                 p_xdp,   &nonvip4 },
@@ -353,7 +354,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: establishing the flows: %s\n", strerror(errno));
 		return 1;
 	}
-	if (run_rows(skel, base, 2, "", rows, &nrows) ||
+	if (run_rows(skel, base, sizeof(base) / sizeof(base[0]), "", rows, &nrows) ||
 	    run_rows(skel, set, sizeof(set) / sizeof(set[0]), "", rows, &nrows))
 		return 1;
 
