@@ -2,7 +2,7 @@
 /*
  * model.h - a userspace reference model of the data plane's decisions.
  *
- * Written from the specification (shared/design.md, docs/architecture.md,
+ * Written from the specification (docs/architecture.md,
  * include/bgxdp.h), not from bpf/: given the same configuration (the same
  * shared structs the maps hold) it says, for one frame, what XDP ingress or
  * tc egress must return, which bytes must come out, which flow entry must

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 #include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -205,4 +209,56 @@ uint64_t test_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- assertions (cmocka) --------------------------------------------- */
+
+/* XDP on `s`: rewritten exactly to backend `b`, checksums right. */
+void test_expect_to(int xdp_fd, const struct frame_spec *s, const struct backend *b)
+{
+	uint8_t out[FRAME_MAX], want[FRAME_MAX];
+	struct frame_spec ws = *s;
+	size_t out_len, want_len;
+
+	memcpy(ws.dst, b->addr, 16);
+	ws.dport = ntohs(b->port);
+	want_len = build_frame(&ws, want);
+	assert_int_equal(test_send(xdp_fd, s, out, &out_len), 0);
+	assert_int_equal(out_len, want_len);
+	assert_memory_equal(out, want, want_len);
+	assert_true(frame_checksums_ok(out, out_len));
+}
+
+/* tc on the reply `r` to `client`: its source rewritten to the VIP. */
+void test_expect_reply(int tc_fd, const struct frame_spec *r, const struct frame_spec *client)
+{
+	uint8_t out[FRAME_MAX], want[FRAME_MAX];
+	struct frame_spec ws = *r;
+	size_t out_len, want_len;
+
+	memcpy(ws.src, client->dst, 16);
+	ws.sport = client->dport;
+	want_len = build_frame(&ws, want);
+	assert_int_equal(test_send(tc_fd, r, out, &out_len), 0);
+	assert_int_equal(out_len, want_len);
+	assert_memory_equal(out, want, want_len);
+	assert_true(frame_checksums_ok(out, out_len));
+}
+
+bool test_in_flows(struct bgxdp *skel, const struct frame_spec *s, struct flow_value *v)
+{
+	struct flow_value scratch;
+	struct flow_key k;
+
+	test_flow_key(s, &k);
+	return test_flows_get(skel, &k, v ? v : &scratch) == 0;
+}
+
+bool test_in_halfopen(struct bgxdp *skel, const struct frame_spec *s, struct halfopen_value *v)
+{
+	struct halfopen_value scratch;
+	struct flow_key k;
+
+	test_flow_key(s, &k);
+	return test_halfopen_get(skel, &k, v ? v : &scratch) == 0;
 }

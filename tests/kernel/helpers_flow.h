@@ -7,6 +7,7 @@
 #ifndef BGXDP_HELPERS_FLOW_H
 #define BGXDP_HELPERS_FLOW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "bgxdp.h"
 #include "helpers_frames.h"
@@ -57,6 +58,17 @@ int test_send(int prog_fd, const struct frame_spec *s, uint8_t *out,
 int test_handshake(struct bgxdp *skel, int xdp_fd, int tc_fd,
 		   const struct frame_spec *client, const struct backend *b,
 		   uint32_t isn);
+
+/* cmocka assertions: XDP rewrites client frame `s` exactly to backend `b`
+ * (checksums right); tc rewrites the reply `r` to `client` back to its
+ * VIP; the key of `s` has an entry in `flows` / `halfopen` (copied to v if
+ * not NULL). */
+void test_expect_to(int xdp_fd, const struct frame_spec *s, const struct backend *b);
+void test_expect_reply(int tc_fd, const struct frame_spec *r,
+		       const struct frame_spec *client);
+bool test_in_flows(struct bgxdp *skel, const struct frame_spec *s, struct flow_value *v);
+bool test_in_halfopen(struct bgxdp *skel, const struct frame_spec *s,
+		      struct halfopen_value *v);
 
 /* CLOCK_MONOTONIC in ns, the clock of bpf_ktime_get[_coarse]_ns(). */
 uint64_t test_now_ns(void);
