@@ -5,7 +5,7 @@
 #
 #   bgxb-flood-PID-c             bgxb-flood-PID-lb (ip_forward=1)     bgxb-flood-PID-b
 #   c0 10.251.0.2 --veth-- l0 10.251.0.1 | l1 10.252.0.1 --veth-- b0 10.252.0.2 (blue)
-#                          (bgxdp on l0, --flows 4096,                10.252.0.3 (green)
+#                          (bgxdp on l0, --flows 65536,               10.252.0.3 (green)
 #                           VIP 10.251.0.10:80)                       nginx :8080 on both
 #
 # One run: LONG keep-alive connections are opened on blue (half ask every
@@ -83,7 +83,10 @@ ip netns exec "$NS_B" nginx -p "$B_TMP/nginx" -e "$B_TMP/nginx/error.log" \
 B_PIDS+=($!)
 
 pin_add "$PIN"
-bgx "$NS_LB" "$PIN/bgxdp" attach l0 --flows 4096
+# 65536: room for every real connection wrk opens in a run (up to ~11k/s
+# before the flood), so that only the flood could evict a long-lived
+# flow; the flood still sends 10-15 times that many SYNs.
+bgx "$NS_LB" "$PIN/bgxdp" attach l0 --flows 65536
 bgx "$NS_LB" "$PIN/bgxdp" service add web --vip "$VIP:80"
 bgx "$NS_LB" "$PIN/bgxdp" backend add web blue 10.252.0.2:8080
 bgx "$NS_LB" "$PIN/bgxdp" backend add web green 10.252.0.3:8080
@@ -195,7 +198,7 @@ for ((run = 1; run <= RUNS; run++)); do
 	one_run "$run"
 done
 
-table_begin "SYN flood during flips, $LONG long-lived connections (half idle ${IDLE_S} s between requests), attach --flows 4096" \
+table_begin "SYN flood during flips, $LONG long-lived connections (half idle ${IDLE_S} s between requests), attach --flows 65536" \
 	"$RUNS run(s): ${SECS} s of spoofed SYNs from $SPOOFED client-subnet addresses as fast as bench-synflood sends, a flip every 0.5 s" \
 	"ratio: new connections/s during the flood / without it (same run); long-lived counts: to the number of long-lived connections;" \
 	"failures and lost packets: to the new connections made during the flood"
