@@ -42,7 +42,6 @@
 #include <unistd.h>
 #include <pthread.h>
 #include <time.h>
-#include <sys/mman.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -56,10 +55,9 @@
 #include "helpers_frames.h"
 #include "helpers_dp.h"
 #include "helpers_lib.h"
+#include "helpers_publish.h"
 
 #define RUN_SECONDS   3
-#define MAX_GENS      (1 << 20)
-#define MAX_RINGS     64
 #define RING_EVERY    10        /* one writer: a ring-changing update every N publishes */
 #define NB            3         /* backends per color; backend 0 always stays up */
 #define MAX_WRITERS   8
@@ -67,40 +65,25 @@
 
 enum change { CHANGE_SHARE = 1, CHANGE_STATE, CHANGE_UPDATE };
 
-/* One publish, as the writer's step hook saw it right after the store. */
-struct gen_rec {
-	__u64 word;                     /* 0: not logged (yet) */
-	__u8 ring[BGXDP_COLORS];        /* index into rings[]: the live buffers' rings */
-	__u8 change;                    /* enum change */
-	__s8 backend;                   /* CHANGE_STATE: color * NB + n */
-	__u8 state;                     /* the state asked for: CHANGE_STATE, that
-					 * backend; CHANGE_UPDATE, backend 1 of
-					 * each color (the others stay up) */
-	__u16 share;                    /* CHANGE_SHARE / _UPDATE: the share asked for */
-};
-
+/* What a writer asks, in a log record's change, backend, state, share:
+ * CHANGE_SHARE: `share`; CHANGE_STATE: `backend` (color * NB + n) to
+ * `state`; CHANGE_UPDATE: `share`, and backend 1 of each color to `state`
+ * (the others stay up). */
 struct writer {
 	pthread_t thread;
 	unsigned int seed;
 	unsigned long publishes;
-	struct gen_rec asked;           /* the change under way */
+	struct pub_rec asked;           /* the change under way */
 	bool single;                    /* test 1: shares and updates */
 	char failed[BGX_ERR_MSG_LEN];   /* a refused call (checked by the main thread) */
 };
 
 static struct bgxdp *skel;
 static char pin_dir[64];
-static __u32 svc;
-static const volatile __u64 *config;    /* read-only mmap of svc_config */
-static size_t config_len;
+static struct pub_log plog;             /* what was published, by generation */
 static struct backend backends[BGXDP_COLORS][NB];
-static struct gen_rec *gen_log;         /* [MAX_GENS], by generation */
-static struct maglev_ring *rings;       /* every distinct live ring seen */
-static int nrings;
-static pthread_mutex_t rings_lock = PTHREAD_MUTEX_INITIALIZER;
 static __u32 gen0;                      /* the generation before the writers */
 static int stop;
-static unsigned long duplicates, log_errors;
 
 static uint64_t now_ns(void)
 {
@@ -110,64 +93,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static __u64 live_word(void)
-{
-	return __atomic_load_n(&config[svc], __ATOMIC_ACQUIRE);
-}
-
-/* ---- the log of publishes (written by the step hook) -------------------- */
-
-/* rings[] index of the ring in buffer `buffer` of `color`, added if new. */
-static int ring_id(__u32 color, __u32 buffer)
-{
-	static __thread struct maglev_ring ring;
-	__u32 key = ring_index(svc, color, buffer);
-	int id = -1;
-
-	if (bpf_map__lookup_elem(skel->maps.maglev_rings, &key, sizeof(key), &ring,
-				 sizeof(ring), 0))
-		return -1;
-	pthread_mutex_lock(&rings_lock);
-	for (int i = 0; i < nrings && id < 0; i++)
-		if (!memcmp(&rings[i], &ring, sizeof(ring)))
-			id = i;
-	if (id < 0 && nrings < MAX_RINGS) {
-		rings[nrings] = ring;
-		id = nrings++;
-	}
-	pthread_mutex_unlock(&rings_lock);
-	return id;
-}
-
-/* Log the live word and rings (the caller holds the pin dir's lock or is
- * the only writer); the word is stored last: it marks the record whole. */
-static void log_live(const struct gen_rec *asked)
-{
-	struct gen_rec rec = *asked;
-	__u64 word = live_word();
-	__u32 gen = cfg_generation(word);
-
-	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
-		int id = ring_id(c, cfg_ring_buffer(word, c));
-
-		if (id < 0) {
-			__atomic_add_fetch(&log_errors, 1, __ATOMIC_RELAXED);
-			return;
-		}
-		rec.ring[c] = (__u8)id;
-	}
-	if (gen >= MAX_GENS) {
-		__atomic_add_fetch(&log_errors, 1, __ATOMIC_RELAXED);
-		return;
-	}
-	if (__atomic_load_n(&gen_log[gen].word, __ATOMIC_ACQUIRE)) {
-		__atomic_add_fetch(&duplicates, 1, __ATOMIC_RELAXED);
-		return;
-	}
-	rec.word = 0;
-	gen_log[gen] = rec;
-	__atomic_store_n(&gen_log[gen].word, word, __ATOMIC_RELEASE);
-}
+/* ---- the log (helpers_publish.h), filled by the step hook ----------------- */
 
 static void log_publish(const char *op, const char *step, void *ctx)
 {
@@ -176,19 +102,11 @@ static void log_publish(const char *op, const char *step, void *ctx)
 	(void)op;
 	if (strcmp(step, "published"))
 		return;
-	log_live(&w->asked);
+	pub_log_record(&plog, &w->asked);
 	w->publishes++;
 }
 
 /* ---- what a packet must get -------------------------------------------- */
-
-/* The backend (color, slot) the word of `rec` picks for `k` with its rings. */
-static void choice(const struct flow_key *k, const struct gen_rec *rec, __u32 *color,
-		   __u32 *slot)
-{
-	*color = bgxdp_pick_color(k, rec->word);
-	*slot = rings[rec->ring[*color]].slots[bgxdp_pick_ring_slot(k, rec->word)];
-}
 
 struct probe {
 	__u32 lo, hi;                   /* generations live around the packet */
@@ -223,9 +141,9 @@ static void send_probe(int xdp_fd, uint64_t n, struct probe *p)
 	test_vip_addr(4, s.dst);
 	s.dport = TEST_VIP_PORT;
 	len = build_frame(&s, in);
-	p->lo = cfg_generation(live_word());
+	p->lo = cfg_generation(pub_log_word(&plog));
 	assert_int_equal(run_prog(xdp_fd, in, len, out, &out_len, &ret), 0);
-	p->hi = cfg_generation(live_word());
+	p->hi = cfg_generation(pub_log_word(&plog));
 	assert_true(frame_checksums_ok(out, out_len));
 	identify(out, p);
 	memset(&p->key, 0, sizeof(p->key));
@@ -240,12 +158,9 @@ static void send_probe(int xdp_fd, uint64_t n, struct probe *p)
 /* The window's records, once their writers have logged them. */
 static void wait_logged(const struct probe *p)
 {
-	uint64_t end = now_ns() + LOG_WAIT_NS;
-
 	for (__u32 g = p->lo; g <= p->hi; g++)
-		while (!__atomic_load_n(&gen_log[g].word, __ATOMIC_ACQUIRE))
-			if (now_ns() > end)
-				fail_msg("generation %u was published but never logged", g);
+		if (!pub_log_wait(&plog, g, LOG_WAIT_NS))
+			fail_msg("generation %u was published but never logged", g);
 }
 
 /* Does some whole word of the window, with its rings, give what the
@@ -255,7 +170,7 @@ static bool probe_consistent(const struct probe *p)
 	for (__u32 g = p->lo; g <= p->hi; g++) {
 		__u32 c, sl;
 
-		choice(&p->key, &gen_log[g], &c, &sl);
+		pub_log_choice(&plog, &p->key, &plog.recs[g], &c, &sl);
 		if (c == p->color && sl == p->slot)
 			return true;
 	}
@@ -268,16 +183,16 @@ static bool probe_consistent(const struct probe *p)
 static bool probe_discriminating(const struct probe *p)
 {
 	const __u64 bufs = CFG_RING_BUFFER(BGXDP_BLUE) | CFG_RING_BUFFER(BGXDP_GREEN);
-	const struct gen_rec *a = &gen_log[p->lo], *b = &gen_log[p->lo + 1];
-	struct gen_rec mix = *b;
+	const struct pub_rec *a = &plog.recs[p->lo], *b = &plog.recs[p->lo + 1];
+	struct pub_rec mix = *b;
 	__u32 ca, sa, cb, sb, cm, sm;
 
 	if (p->hi == p->lo)
 		return false;
 	mix.word = (a->word & ~bufs) | (b->word & bufs);
-	choice(&p->key, a, &ca, &sa);
-	choice(&p->key, b, &cb, &sb);
-	choice(&p->key, &mix, &cm, &sm);
+	pub_log_choice(&plog, &p->key, a, &ca, &sa);
+	pub_log_choice(&plog, &p->key, b, &cb, &sb);
+	pub_log_choice(&plog, &p->key, &mix, &cm, &sm);
 	return (cm != ca || sm != sa) && (cm != cb || sm != sb);
 }
 
@@ -359,7 +274,7 @@ static void *writer_main(void *arg)
 			bgx_close(in);
 			in = NULL;
 		}
-		if (refused(w, r, &e) || cfg_generation(live_word()) >= MAX_GENS - 2)
+		if (refused(w, r, &e) || cfg_generation(pub_log_word(&plog)) >= PUB_MAX_GENS - 2)
 			break;
 		usleep(w->single ? 100 : 50 + (useconds_t)(rand_r(&w->seed) % 100));
 	}
@@ -377,8 +292,8 @@ static void check_publishes(__u32 last)
 	const __u64 both = CFG_HAS_BACKENDS(BGXDP_BLUE) | CFG_HAS_BACKENDS(BGXDP_GREEN);
 
 	for (__u32 g = gen0 + 1; g <= last; g++) {
-		const struct gen_rec *r = &gen_log[g];
-		__u64 prev = gen_log[g - 1].word, flipped = 0, want;
+		const struct pub_rec *r = &plog.recs[g];
+		__u64 prev = plog.recs[g - 1].word, flipped = 0, want;
 
 		if (!r->word)
 			fail_msg("generation %u missing: a publish that did not advance it", g);
@@ -402,15 +317,15 @@ static void check_backend_states(__u32 last)
 	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
 		for (__u32 n = 0; n < NB; n++) {
 			__u8 want = BACKEND_UP;
-			__u32 key = backend_index(svc, c, n);
+			__u32 key = backend_index(plog.svc, c, n);
 			struct backend b;
 
 			for (__u32 g = gen0 + 1; g <= last; g++)
-				if (gen_log[g].change == CHANGE_STATE &&
-				    gen_log[g].backend == (__s8)(c * NB + n))
-					want = gen_log[g].state;
-				else if (gen_log[g].change == CHANGE_UPDATE)
-					want = n == 1 ? gen_log[g].state : BACKEND_UP;
+				if (plog.recs[g].change == CHANGE_STATE &&
+				    plog.recs[g].backend == (__s8)(c * NB + n))
+					want = plog.recs[g].state;
+				else if (plog.recs[g].change == CHANGE_UPDATE)
+					want = n == 1 ? plog.recs[g].state : BACKEND_UP;
 			assert_int_equal(bpf_map__lookup_elem(skel->maps.backends, &key,
 							      sizeof(key), &b, sizeof(b), 0), 0);
 			if (b.state != want)
@@ -458,16 +373,16 @@ static void run(unsigned int nwriters)
 			fail_msg("writer %u: a library call failed: %s", i, w[i].failed);
 		sum += w[i].publishes;
 	}
-	last = cfg_generation(live_word());
+	last = cfg_generation(pub_log_word(&plog));
 	print_message("%u writer(s): %llu packets, %lu publishes (%lu", nwriters,
 		      (unsigned long long)packets, sum, w[0].publishes);
 	for (unsigned int i = 1; i < nwriters; i++)
 		print_message(" + %lu", w[i].publishes);
 	print_message("), generations %u..%u, %d distinct rings, %llu packets a torn share/buffer read would have misplaced, widest window %llu, %llu inconsistent\n",
-		      gen0, last, nrings, (unsigned long long)discriminating,
+		      gen0, last, plog.nrings, (unsigned long long)discriminating,
 		      (unsigned long long)widest + 1, (unsigned long long)bad);
-	assert_int_equal(log_errors, 0);
-	assert_int_equal(duplicates, 0);
+	assert_int_equal(plog.errors, 0);
+	assert_int_equal(plog.duplicates, 0);
 	assert_true(packets > 1000);
 	for (unsigned int i = 0; i < nwriters; i++)
 		assert_true(w[i].publishes > 0);        /* they really contended */
@@ -503,7 +418,7 @@ static void configure(void)
 {
 	struct endpoint vip = lib_endpoint("10.0.0.1:80");
 	struct bgx_instance *in = lib_open_pinned(pin_dir);
-	struct gen_rec initial = { .backend = -1 };
+	struct pub_rec initial = { .backend = -1 };
 
 	lib_service_add(in, "web", &vip, NULL, IPPROTO_TCP, false);
 	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
@@ -515,38 +430,26 @@ static void configure(void)
 			test_backend(4, (int)c, (int)n, &backends[c][n]);
 			ep = lib_endpoint_of(&backends[c][n]);
 			lib_backend_add(in, "web", c, &ep, 1);
-			svc = lib_service_id(in, "web");
-			key = backend_index(svc, c, n);
+			plog.svc = lib_service_id(in, "web");
+			key = backend_index(plog.svc, c, n);
 			assert_int_equal(bpf_map__lookup_elem(skel->maps.backends, &key, sizeof(key),
 							      &got, sizeof(got), 0), 0);
 			assert_memory_equal(&got, &backends[c][n], sizeof(got));
 		}
 	}
 	bgx_close(in);
-	gen0 = cfg_generation(live_word());
-	log_live(&initial);
-	assert_int_equal(log_errors, 0);
+	gen0 = cfg_generation(pub_log_word(&plog));
+	pub_log_record(&plog, &initial);
+	assert_int_equal(plog.errors, 0);
 }
 
 static int setup(void **state)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	void *p;
-
 	(void)state;
 	skel = bgxdp__open_and_load();
 	assert_non_null(skel);
 	assert_int_equal(lib_pin_maps(skel->obj, "bgxac", pin_dir, sizeof(pin_dir)), 0);
-	config_len = (BGXDP_MAX_SERVICES * sizeof(__u64) + (size_t)page - 1) & ~((size_t)page - 1);
-	p = mmap(NULL, config_len, PROT_READ, MAP_SHARED, bpf_map__fd(skel->maps.svc_config), 0);
-	assert_true(p != MAP_FAILED);
-	config = p;
-	gen_log = calloc(MAX_GENS, sizeof(*gen_log));
-	rings = calloc(MAX_RINGS, sizeof(*rings));
-	assert_non_null(gen_log);
-	assert_non_null(rings);
-	nrings = 0;
-	duplicates = log_errors = 0;
+	assert_int_equal(pub_log_init(&plog, skel), 0);
 	configure();
 	return 0;
 }
@@ -554,13 +457,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (config)
-		munmap((void *)config, config_len);
-	config = NULL;
-	free(gen_log);
-	free(rings);
-	gen_log = NULL;
-	rings = NULL;
+	pub_log_free(&plog);
 	if (skel) {
 		lib_unpin_maps(skel->obj, pin_dir);
 		bgxdp__destroy(skel);
