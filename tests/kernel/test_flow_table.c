@@ -353,6 +353,7 @@ static void test_established_idle_timeout(void **state)
 	assert_int_equal(test_handshake(skel, xdp_fd, tc_fd, &s, &blue, 1), 0);
 	test_flow_key(&s, &k);
 	assert_int_equal(test_flows_get(skel, &k, &fv), 0);
+	/* idle that long: its clock set back (flow state, not configuration) */
 	fv.last_seen_ns = test_now_ns() - FLOW_TCP_IDLE_NS - 2000000000ull;
 	assert_int_equal(bpf_map__update_elem(skel->maps.flows, &k, sizeof(k), &fv,
 					      sizeof(fv), 0), 0);
