@@ -10,11 +10,11 @@
  * maps hold only what the control plane's ordering rules leave.  Refused
  * operations (a VIP in use, an endpoint of another service, a share for a
  * color without backends, the last backend of a color with a share) are
- * part of the sequence: they must change nothing.  The pools are small on
- * purpose: services share VIP addresses and ports across protocols, an
- * IPv6 VIP has the bytes of an IPv4 one, backends share hosts and ports,
- * blue and green run on one host, previews, both affinities, empty colors;
- * one update in ten gives a service dozens of backends.
+ * part of the sequence.  The pools are small on purpose (config_values.c):
+ * services share VIP addresses and ports across protocols, an IPv6 VIP has
+ * the bytes of an IPv4 one, backends share hosts and ports, blue and green
+ * run on one host, previews, both affinities, empty colors; the first
+ * service of every seed, and one update in eight, get dozens of backends.
  *
  * Two kinds of state no finished operation leaves are made on purpose:
  * - a writer killed between two steps (a forked child runs the operation

@@ -234,22 +234,6 @@ int test_halfopen_clear(struct bgxdp *skel)
 	return 0;
 }
 
-long test_halfopen_count(struct bgxdp *skel)
-{
-	uint32_t sets = bpf_map__max_entries(skel->maps.halfopen);
-	struct halfopen_set set;
-	long n = 0;
-
-	for (uint32_t i = 0; i < sets; i++) {
-		if (bpf_map__lookup_elem(skel->maps.halfopen, &i, sizeof(i), &set,
-					 sizeof(set), 0))
-			return -1;
-		for (int w = 0; w < HALFOPEN_WAYS; w++)
-			n += set.tags[w] != 0;
-	}
-	return n;
-}
-
 int test_send(int prog_fd, const struct frame_spec *s, uint8_t *out,
 	      size_t *out_len)
 {

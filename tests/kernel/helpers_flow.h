@@ -49,8 +49,6 @@ int test_halfopen_put(struct bgxdp *skel, const struct flow_key *key,
 		      const struct halfopen_value *val);
 /* Empty the half-open table. */
 int test_halfopen_clear(struct bgxdp *skel);
-/* Entries in use in the half-open table. */
-long test_halfopen_count(struct bgxdp *skel);
 
 /* Run one frame through a program; the output is checked only for the
  * verdict (XDP_PASS / TC_ACT_OK).  Returns 0 or -1. */
