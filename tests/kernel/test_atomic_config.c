@@ -127,8 +127,10 @@ static void identify(const uint8_t *out, struct probe *p)
 			}
 }
 
-/* Packet number n: a fresh client per packet, 10.64.0.0/10 x 256 ports. */
-static void send_probe(int xdp_fd, uint64_t n, struct probe *p)
+/* Packet number n: a fresh client per packet, 10.64.0.0/10 x 256 ports.
+ * NULL, or what went wrong (the caller stops the writers first: no cmocka
+ * assertion while they run). */
+static const char *send_probe(int xdp_fd, uint64_t n, struct probe *p)
 {
 	struct frame_spec s = { .family = 4, .proto = IPPROTO_TCP, .tcp_flags = 0x02 };
 	uint8_t in[FRAME_MAX], out[FRAME_MAX];
@@ -142,9 +144,11 @@ static void send_probe(int xdp_fd, uint64_t n, struct probe *p)
 	s.dport = TEST_VIP_PORT;
 	len = build_frame(&s, in);
 	p->lo = cfg_generation(pub_log_word(&plog));
-	assert_int_equal(run_prog(xdp_fd, in, len, out, &out_len, &ret), 0);
+	if (run_prog(xdp_fd, in, len, out, &out_len, &ret))
+		return "BPF_PROG_TEST_RUN failed";
 	p->hi = cfg_generation(pub_log_word(&plog));
-	assert_true(frame_checksums_ok(out, out_len));
+	if (!frame_checksums_ok(out, out_len))
+		return "a rewritten frame has a wrong checksum";
 	identify(out, p);
 	memset(&p->key, 0, sizeof(p->key));
 	memcpy(p->key.client, s.src, 16);
@@ -153,14 +157,16 @@ static void send_probe(int xdp_fd, uint64_t n, struct probe *p)
 	p->key.vip_port = htons(s.dport);
 	p->key.proto = IPPROTO_TCP;
 	p->key.family = BGXDP_FAMILY_IPV4;
+	return NULL;
 }
 
 /* The window's records, once their writers have logged them. */
-static void wait_logged(const struct probe *p)
+static const char *wait_logged(const struct probe *p)
 {
 	for (__u32 g = p->lo; g <= p->hi; g++)
 		if (!pub_log_wait(&plog, g, LOG_WAIT_NS))
-			fail_msg("generation %u was published but never logged", g);
+			return "a generation was published but never logged";
+	return NULL;
 }
 
 /* Does some whole word of the window, with its rings, give what the
@@ -243,12 +249,21 @@ static int change_state(struct bgx_instance *in, struct writer *w, struct bgx_er
 static int one_change(struct writer *w, struct bgx_instance *in, unsigned long n,
 		      struct bgx_err *e)
 {
+	/* One writer: the shares of a stretch stay in one half, the update
+	 * that ends it moves to the other, so the words on either side of a
+	 * ring change mostly send a flow to different colors. */
+	__u32 half = w->single ? (__u32)(n / RING_EVERY % 2) : 0;
+	bool ends = w->single && n % RING_EVERY == RING_EVERY - 1;
+
 	memset(&w->asked, 0, sizeof(w->asked));
 	w->asked.backend = -1;
 	w->asked.share = (__u16)(rand_r(&w->seed) % (BGXDP_SHARE_SCALE + 1));
-	if (w->single && n % RING_EVERY == RING_EVERY - 1) {
+	if (w->single)
+		w->asked.share = (__u16)(((half ^ ends) * BGXDP_SHARE_SCALE / 2) +
+					 rand_r(&w->seed) % (BGXDP_SHARE_SCALE / 2));
+	if (ends) {
 		w->asked.change = CHANGE_UPDATE;
-		return update_rings(in, w, n / RING_EVERY % 2 == 0, e);
+		return update_rings(in, w, half == 0, e);
 	}
 	if (!w->single && rand_r(&w->seed) % 2)
 		return change_state(in, w, e);
@@ -342,6 +357,7 @@ static void run(unsigned int nwriters)
 	static struct writer w[MAX_WRITERS];
 	int xdp_fd = bpf_program__fd(skel->progs.xdp_ingress);
 	uint64_t packets = 0, bad = 0, discriminating = 0, widest = 0, end;
+	const char *err = NULL;
 	unsigned long sum = 0;
 	__u32 last;
 
@@ -356,8 +372,8 @@ static void run(unsigned int nwriters)
 	while (now_ns() < end) {
 		struct probe p;
 
-		send_probe(xdp_fd, packets++, &p);
-		wait_logged(&p);
+		if ((err = send_probe(xdp_fd, packets++, &p)) || (err = wait_logged(&p)))
+			break;
 		if (p.hi - p.lo > widest)
 			widest = p.hi - p.lo;
 		discriminating += probe_discriminating(&p);
@@ -367,8 +383,11 @@ static void run(unsigned int nwriters)
 				      p.hi);
 	}
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-	for (unsigned int i = 0; i < nwriters; i++) {
+	for (unsigned int i = 0; i < nwriters; i++)
 		pthread_join(w[i].thread, NULL);
+	if (err)
+		fail_msg("%u writer(s), packet %llu: %s", nwriters, (unsigned long long)packets, err);
+	for (unsigned int i = 0; i < nwriters; i++) {
 		if (w[i].failed[0])
 			fail_msg("writer %u: a library call failed: %s", i, w[i].failed);
 		sum += w[i].publishes;
