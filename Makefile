@@ -117,10 +117,12 @@ $(BUILD)/tests/test_%: tests/kernel/test_%.c $(TEST_HELPERS) $(SKELETONS) $(USER
 tests: $(PROGRAMS) $(SAN_PROGRAMS) $(UNIT_TESTS) $(KERNEL_TESTS)
 
 unit: $(UNIT_TESTS)
-	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
+	@failed=; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || failed="$$failed $${t##*/}"; done; \
+	 if [ -n "$$failed" ]; then echo "unit: FAILED:$$failed"; exit 1; fi
 
 kernel-test: $(KERNEL_TESTS)
-	@rc=0; for t in $(KERNEL_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
+	@failed=; for t in $(KERNEL_TESTS); do echo "== $$t"; $$t || failed="$$failed $${t##*/}"; done; \
+	 if [ -n "$$failed" ]; then echo "kernel-test: FAILED:$$failed"; exit 1; fi
 
 e2e: $(PROGRAMS) $(SAN_PROGRAMS)
 	BGXDP=$(BUILD)/bgxdp tests/e2e/run.sh
