@@ -123,18 +123,24 @@ static __u64 idle_limit(const struct flow_key *k, const struct flow_value *v)
 }
 
 struct live_count {
-	__u64 (*live)[BGXDP_COLORS];
+	struct flow_counts *counts;
 	__u64 now;
 };
 
 static int count_if_live(const struct flow_key *key, const struct flow_value *value, void *ctx)
 {
 	struct live_count *c = ctx;
+	__u32 svc = value->service_id, color = value->color, slot = value->backend_slot;
 
+	if (svc >= BGXDP_MAX_SERVICES || color >= BGXDP_COLORS || slot >= BGXDP_MAX_BACKENDS)
+		return 0;
 	/* last_seen after `now`: stamped by another CPU as we read the clock. */
-	if (value->service_id < BGXDP_MAX_SERVICES && value->color < BGXDP_COLORS &&
-	    (value->last_seen_ns + idle_limit(key, value) > c->now || value->last_seen_ns > c->now))
-		c->live[value->service_id][value->color]++;
+	if (value->last_seen_ns + idle_limit(key, value) <= c->now && value->last_seen_ns <= c->now)
+		return 0;
+	c->counts->live[svc][color][slot]++;
+	/* A TCP flow that saw no FIN or RST is an open connection (UDP: any). */
+	if (key->proto != IPPROTO_TCP || value->state != FLOW_CLOSING)
+		c->counts->open[svc][color][slot]++;
 	return 0;
 }
 
@@ -142,18 +148,17 @@ static void count_restart(void *ctx)
 {
 	struct live_count *c = ctx;
 
-	memset(c->live, 0, sizeof(__u64) * BGXDP_MAX_SERVICES * BGXDP_COLORS);
+	memset(c->counts, 0, sizeof(*c->counts));
 }
 
-int flows_count_live(struct bgx_instance *in, __u64 live[BGXDP_MAX_SERVICES][BGXDP_COLORS],
-		     struct bgx_err *e)
+int flows_count_live(struct bgx_instance *in, struct flow_counts *counts, struct bgx_err *e)
 {
-	struct live_count c = { .live = live };
+	struct live_count c = { .counts = counts };
 	struct timespec ts;
 
 	/* The data plane stamps flows with bpf_ktime_get_coarse_ns(). */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	c.now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-	memset(live, 0, sizeof(__u64) * BGXDP_MAX_SERVICES * BGXDP_COLORS);
+	memset(counts, 0, sizeof(*counts));
 	return flows_for_each(in, count_if_live, count_restart, &c, e);
 }

@@ -93,8 +93,7 @@ void svc_publish(struct bgx_instance *in, __u32 id, __u64 word);
 
 int color_backends_read(struct bgx_instance *in, __u32 id, __u32 color, struct backend *bk,
 			struct bgx_err *e);
-__u32 backends_in_ring(const struct backend *bk);
-/* Build `color`'s ring from bk[] into the inactive buffer (after a grace
+/* Build `color`'s ring from bk[] (the ring members: bgx_ring_members) into the inactive buffer (after a grace
  * period for packets still reading it) and return the word that makes it
  * live: ring bit flipped, has-backends bit set or cleared, next generation.
  * Nothing is published. */
