@@ -5,6 +5,7 @@
  * them, so that every other command starts without those libraries.
  */
 #include <string.h>
+#include "agent.h"
 #include "dispatch.h"
 #include "serve.h"
 
@@ -13,6 +14,7 @@ static const struct {
 	cli_run_fn run;
 } agent_runs[] = {
 	{ "serve", run_serve },
+	{ "agent", run_agent },
 };
 
 static cli_run_fn find_run(const struct cmd_spec *spec)

@@ -85,6 +85,11 @@ static double flows_lost(const struct bgx_service_view *s, __u32 c)
 	return (double)s->colors[c].counters.flows_lost;
 }
 
+static double failover(const struct bgx_service_view *s, __u32 c)
+{
+	return s->colors[c].failover;
+}
+
 static double resets(const struct bgx_service_view *s, __u32 c)
 {
 	return (double)s->colors[c].counters.resets_from_backend;
@@ -128,7 +133,7 @@ static void print_backend_family(FILE *out, const struct bgx_snapshot *snap,
 		for (__u32 b = 0; b < service->n_backends; b++) {
 			const struct bgx_backend_view *backend = &service->backends[b];
 			unsigned long long value =
-				what == BACKEND_VALUE_UP ? backend->state == BACKEND_UP :
+				what == BACKEND_VALUE_UP ? backend->takes_flows :
 				what == BACKEND_VALUE_PACKETS ? backend->counters.packets :
 				backend->counters.bytes;
 
@@ -160,7 +165,19 @@ int prometheus_render(FILE *out, const struct bgx_snapshot *snap)
 	print_color_family(out, snap, "bgxdp_backend_resets_total", "counter",
 		"TCP resets sent by the backends of a color.", resets);
 	print_backend_family(out, snap, "bgxdp_backend_up", "gauge",
-		"1 if the backend takes new flows, 0 if drained or down.", BACKEND_VALUE_UP);
+		"1 if the backend takes new flows: admin state ready and passing its health checks "
+		"(or the service ignores health: none would be left); 0 otherwise.", BACKEND_VALUE_UP);
+	print_color_family(out, snap, "bgxdp_color_failover", "gauge",
+		"1 while the color has a share but every backend of it fails its health checks, so "
+		"its new flows go to the other color.", failover);
+	print_header(out, "bgxdp_health_ignored", "gauge",
+		     "1 while health would leave the service with no backend at all, so it is ignored "
+		     "(fail open).");
+	for (__u32 s = 0; s < snap->n_services; s++) {
+		fputs("bgxdp_health_ignored{service=\"", out);
+		print_label_value(out, snap->services[s].name);
+		fprintf(out, "\"} %d\n", snap->services[s].fails_open ? 1 : 0);
+	}
 	print_backend_family(out, snap, "bgxdp_backend_packets_total", "counter",
 		"Packets sent to a backend.", BACKEND_VALUE_PACKETS);
 	print_backend_family(out, snap, "bgxdp_backend_bytes_total", "counter",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* attach / detach / upgrade: XDP ingress link + tc egress filter per interface. */
 #include <string.h>
+#include "cli_state.h"
 #include "commands.h"
 
 static const char *const mode_choices[] = { "native", "generic", "auto", NULL };
@@ -101,6 +102,9 @@ static int run_attach(const void *params, struct cli *cli)
 	memcpy(spec.fast_path, p->fast_path.ifindex, sizeof(spec.fast_path));
 	if ((r = bgx_attach(cli->pin_dir, &spec, &res, &cli->err)))
 		return r;
+	cli_history(cli, res.replaced ? "upgrade" : "attach", NULL, NULL,
+		    json_pack("{s:s, s:s, s:s*}", "interface", p->ifname, "mode", mode_choices[p->mode],
+			      "fast_path", p->fast_path.n ? p->fast_path.text : NULL), NULL);
 	if (cli->globals.json) {
 		FILE *f = cli_json_begin(cli);
 
@@ -141,6 +145,12 @@ static int run_upgrade(const void *params, struct cli *cli)
 
 	if (r)
 		return r;
+	if (!p->check)
+		cli_history(cli, "upgrade", NULL,
+			    json_pack("{s:I, s:I}", "xdp_program", (json_int_t)res.old_xdp_id,
+				      "tc_program", (json_int_t)res.old_tc_id),
+			    json_pack("{s:I, s:I}", "xdp_program", (json_int_t)res.new_xdp_id,
+				      "tc_program", (json_int_t)res.new_tc_id), NULL);
 	if (cli->globals.json) {
 		FILE *f = cli_json_begin(cli);
 
@@ -169,6 +179,9 @@ static int run_detach(const void *params, struct cli *cli)
 
 	if (r)
 		return r;
+	cli_history(cli, "detach", NULL, json_pack("{s:s}", "interface", p->ifname),
+		    json_pack("{s:i, s:b}", "remaining", res.remaining, "instance_removed",
+			      res.removed), NULL);
 	if (cli->globals.json) {
 		FILE *f = cli_json_begin(cli);
 

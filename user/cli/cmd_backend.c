@@ -2,7 +2,9 @@
 /* backend add / del / drain / up / down */
 #include <arpa/inet.h>
 #include <string.h>
+#include "cli_state.h"
 #include "commands.h"
+#include "health_store.h"
 
 struct backend_params {
 	char service[BGXDP_NAME_LEN];
@@ -34,14 +36,29 @@ static const struct param backend_params[] = {
 
 enum backend_op { OP_ADD, OP_DEL, OP_DRAIN, OP_UP, OP_DOWN };
 
+/* Does a running agent check this service's backends?  Then a new one
+ * enters its ring only after it passed a check. */
+static bool checked_by_agent(struct cli *cli, const char *service)
+{
+	struct health_settings s;
+	struct bgx_err e = { 0 };
+	const char *dir;
+
+	if (!cli_agent_pid(cli) || cli_state_dir(cli, &dir))
+		return false;
+	return !health_store_load(dir, service, &s, &e) && s.enabled;
+}
+
 static int call_library(struct bgx_instance *in, enum backend_op op,
-			const struct backend_params *p, struct bgx_backend_result *res,
-			struct bgx_err *e)
+			const struct backend_params *p, bool checked,
+			struct bgx_backend_result *res, struct bgx_err *e)
 {
 	struct bgx_backend_ref ref = { .service = p->service, .color = p->color, .ep = p->ep };
 
 	switch (op) {
 	case OP_ADD:
+		if (checked)
+			return bgx_backend_add_checked(in, &ref, (__u16)p->weight, res, e);
 		return bgx_backend_add(in, &ref, (__u16)p->weight, res, e);
 	case OP_DEL:
 		return bgx_backend_del(in, &ref, res, e);
@@ -92,19 +109,51 @@ static int render_json(struct cli *cli, enum backend_op op, const struct backend
 	return cli_json_end(cli);
 }
 
+/* "ready", "drain weight 3" (the config file's words). */
+static json_t *backend_text(__u8 state, __u16 weight)
+{
+	char text[48];
+
+	if (state == BACKEND_EMPTY)
+		return NULL;
+	snprintf(text, sizeof(text), "%s, weight %u", admin_state_name(state), weight);
+	return json_string(text);
+}
+
+static void record(struct cli *cli, enum backend_op op, const struct backend_params *p,
+		   const struct bgx_backend_result *res)
+{
+	static const char *const whats[] = {
+		[OP_ADD] = "backend.add", [OP_DEL] = "backend.del", [OP_DRAIN] = "backend.drain",
+		[OP_UP] = "backend.up", [OP_DOWN] = "backend.down",
+	};
+	char addr[BGX_ADDRESS_LEN], reason[BGX_ADDRESS_LEN + 16];
+
+	format_endpoint(p->ep.addr, htons(p->ep.port), p->ep.family, addr, sizeof(addr));
+	snprintf(reason, sizeof(reason), "%s %s", color_name(p->color), addr);
+	cli_history(cli, whats[op], res->service,
+		    op == OP_ADD ? NULL : backend_text(res->old_state, res->weight),
+		    op == OP_DEL ? NULL : backend_text(res->new_state, res->weight), reason);
+}
+
 static int run_op(const void *params, struct cli *cli, enum backend_op op)
 {
 	const struct backend_params *p = params;
+	bool checked = op == OP_ADD && checked_by_agent(cli, p->service);
 	struct bgx_backend_result res;
 	struct bgx_instance *in;
 	int r;
 
 	if ((r = cli_open(cli, BGX_WRITE, &in)))
 		return r;
-	r = call_library(in, op, p, &res, &cli->err);
+	r = call_library(in, op, p, checked, &res, &cli->err);
 	bgx_close(in);
 	if (r)
 		return r;
+	if (res.changed)
+		record(cli, op, p, &res);
+	if (checked)
+		cli_wake_agent(cli);
 	if (cli->globals.json)
 		return render_json(cli, op, p, &res);
 	render(cli->out, op, p, &res);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* set / weight / rollback: the traffic split, one atomic word store each. */
+#include "cli_state.h"
 #include "commands.h"
 
 struct traffic_params {
@@ -62,6 +63,15 @@ static int render_json(struct cli *cli, const struct bgx_share_result *res, bool
 	return cli_json_end(cli);
 }
 
+/* "green 10.00 %": what the history shows of a split. */
+static json_t *share_text(__u32 green_bp)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "green %u.%02u %%", green_bp / 100, green_bp % 100);
+	return json_string(text);
+}
+
 /* Green's share, or rollback when `green_bp` is negative. */
 static int run_share(struct cli *cli, const struct traffic_params *p, long green_bp)
 {
@@ -78,6 +88,8 @@ static int run_share(struct cli *cli, const struct traffic_params *p, long green
 	bgx_close(in);
 	if (r)
 		return r;
+	cli_history(cli, green_bp < 0 ? "rollback" : cli->spec->name, res.service,
+		    share_text(res.old_green_bp), share_text(res.green_bp), NULL);
 	if (cli->globals.json)
 		return render_json(cli, &res, green_bp < 0);
 	render(cli->out, &res, green_bp < 0);

@@ -16,9 +16,12 @@ const struct cmd_spec *const cli_commands[] = {
 	&cmd_set,
 	&cmd_weight,
 	&cmd_rollback,
+	&cmd_health,
 	&cmd_status,
 	&cmd_stats,
+	&cmd_history,
 	&cmd_metrics,
+	&cmd_agent,
 	&cmd_serve,
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

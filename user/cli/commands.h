@@ -14,7 +14,8 @@ extern const struct cmd_spec cmd_backend_add, cmd_backend_del, cmd_backend_drain
 	cmd_backend_up, cmd_backend_down;
 extern const struct cmd_spec cmd_set, cmd_weight, cmd_rollback;
 extern const struct cmd_spec cmd_status;
-extern const struct cmd_spec cmd_stats, cmd_metrics, cmd_serve;
+extern const struct cmd_spec cmd_stats, cmd_metrics, cmd_serve, cmd_agent;
+extern const struct cmd_spec cmd_health, cmd_history;
 
 /* Every command, in the order of `bgxdp --help`. */
 extern const struct cmd_spec *const cli_commands[];

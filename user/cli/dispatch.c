@@ -153,6 +153,7 @@ static int group_usage(const char *group, const char *bad)
 /* Options accepted before the command word. */
 struct leading {
 	const char *pin_dir;
+	const char *state_dir;
 	bool verbose, json, pretty;
 };
 
@@ -231,6 +232,21 @@ static int parse_leading(int argc, char **argv, struct leading *lead, int *statu
 			i++;
 			continue;
 		}
+		if (!strcmp(argv[i], "--state-dir")) {
+			if (i + 1 >= argc) {
+				bgx_fail_usage(&e, EINVAL, "option --state-dir needs a value (DIR)");
+				*status = fail(NULL, &e, lead->json);
+				return -1;
+			}
+			lead->state_dir = argv[i + 1];
+			i += 2;
+			continue;
+		}
+		if (!strncmp(argv[i], "--state-dir=", 12)) {
+			lead->state_dir = argv[i] + 12;
+			i++;
+			continue;
+		}
 		bgx_fail_usage(&e, EINVAL, "unknown option '%s' (see 'bgxdp --help')", argv[i]);
 		*status = fail(NULL, &e, lead->json);
 		return -1;
@@ -281,10 +297,11 @@ static void set_log_level(bool verbose)
 }
 
 static int run_command(const struct cli_role *role, const struct cmd_spec *spec, int argc,
-		       char **argv, const struct leading *lead)
+		       char **argv, const struct leading *lead, int full_argc, char **full_argv)
 {
 	int (*run)(const void *params, struct cli *cli) = spec->run;
-	struct cli cli = { .spec = spec, .out = stdout };
+	struct cli cli = { .spec = spec, .out = stdout, .argc = full_argc, .argv = full_argv,
+			   .leading_state_dir = lead->state_dir };
 	void *params = calloc(1, spec->params_size ? spec->params_size : 1);
 	int r;
 
@@ -306,7 +323,9 @@ static int run_command(const struct cli_role *role, const struct cmd_spec *spec,
 		free(params);
 		return fail(spec->name, &cli.err, cli.globals.json);
 	}
-	if (!run && role->find_run)
+	/* The agent's program runs its own version of a command it knows
+	 * (e.g. `rollout start --foreground`), else the command's. */
+	if (role->find_run && role->find_run(spec))
 		run = role->find_run(spec);
 	if (!run) {
 		bgx_fail(&cli.err, ENOTSUP, "this program does not run '%s'", spec->name);
@@ -387,5 +406,5 @@ int cli_main(int argc, char **argv, const struct cli_role *role)
 	}
 	if (spec->in_agent && role->exec_agent)
 		return cli_exec_agent(argc, argv);
-	return run_command(role, spec, argc - i - used, argv + i + used, &lead);
+	return run_command(role, spec, argc - i - used, argv + i + used, &lead, argc, argv);
 }

@@ -9,6 +9,9 @@
 const struct param global_params[] = {
 	PARAM_OPT(struct cli_globals, pin_dir, P_STRING, "pin-dir", "DIR",
 		  .help = "bpffs directory of the bgxdp instance. Default: $BGXDP_PIN_DIR if set, else /sys/fs/bpf/bgxdp."),
+	PARAM_OPT(struct cli_globals, state_dir, P_STRING, "state-dir", "DIR",
+		  .help = "Where the history, stored health settings and rollout state live (shared "
+			  "with the agent). Default: $BGXDP_STATE_DIR if set, else /var/lib/bgxdp."),
 	PARAM_OPT(struct cli_globals, verbose, P_FLAG, "verbose", NULL, .short_name = 'v',
 		  .help = "Say what bgxdp does, step by step, on stderr."),
 	PARAM_OPT(struct cli_globals, json, P_FLAG, "json", NULL, .short_name = 'j',

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "flow_table.h"
 #include "instance.h"
 
 /* One backend change, from lookup to publish.  Both colors are loaded:
@@ -213,6 +214,7 @@ static void fill_result(const struct backend_change *c, bool changed, bool fails
 	snprintf(res->service, sizeof(res->service), "%s", c->meta.name);
 	res->old_state = c->old.state;
 	res->new_state = c->new.state;
+	res->weight = c->new.state == BACKEND_EMPTY ? c->old.weight : c->new.weight;
 	res->old_health = c->old.health;
 	res->new_health = c->new.health;
 	res->changed = changed;
@@ -374,4 +376,16 @@ int bgx_backend_set_health(struct bgx_instance *in, const struct bgx_backend_ref
 	if (health > BACKEND_HEALTH_PENDING)
 		return bgx_fail(e, EINVAL, "bad backend health %u", health);
 	return backend_change_run(in, &rq, ref, res, e);
+}
+
+int bgx_backend_expire_flows(struct bgx_instance *in, const struct bgx_backend_ref *ref,
+			     struct bgx_err *e)
+{
+	struct backend_change c = { .op = "backend.expire" };
+	int r;
+
+	if (!(r = instance_must_write(in, e)) && !(r = change_load(in, ref, false, &c, e)))
+		r = flows_purge_backend(in, c.id, c.color, c.slot, e);
+	free(c.slots);
+	return r;
 }

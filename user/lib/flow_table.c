@@ -69,6 +69,8 @@ out:
 
 struct purge {
 	__u32 service_id;
+	bool one_backend;               /* only color/slot's flows */
+	__u32 color, slot;
 	struct flow_key *doomed;
 	size_t count, capacity;
 };
@@ -78,7 +80,8 @@ static int collect_service_flow(const struct flow_key *key, const struct flow_va
 {
 	struct purge *p = ctx;
 
-	if (value->service_id != p->service_id)
+	if (value->service_id != p->service_id ||
+	    (p->one_backend && (value->color != p->color || value->backend_slot != p->slot)))
 		return 0;
 	if (p->count == p->capacity) {
 		size_t capacity = p->capacity ? 2 * p->capacity : 1024;
@@ -98,9 +101,9 @@ static void forget_collected(void *ctx)
 	((struct purge *)ctx)->count = 0;
 }
 
-int flows_purge_service(struct bgx_instance *in, __u32 id, struct bgx_err *e)
+static int purge(struct bgx_instance *in, struct purge *pp, struct bgx_err *e)
 {
-	struct purge p = { .service_id = id };
+	struct purge p = *pp;
 	int fd = map_fd(in, MAP_flows);
 	int r = flows_for_each(in, collect_service_flow, forget_collected, &p, e);
 
@@ -112,7 +115,23 @@ int flows_purge_service(struct bgx_instance *in, __u32 id, struct bgx_err *e)
 		if (bpf_map_delete_elem(fd, &p.doomed[i]) && errno != ENOENT)
 			r = bgx_fail(e, errno, "cannot update map flows: %s", strerror(errno));
 	free(p.doomed);
-	return r;
+	return r ? r : (int)p.count;
+}
+
+int flows_purge_service(struct bgx_instance *in, __u32 id, struct bgx_err *e)
+{
+	struct purge p = { .service_id = id };
+	int r = purge(in, &p, e);
+
+	return r < 0 ? r : 0;
+}
+
+int flows_purge_backend(struct bgx_instance *in, __u32 id, __u32 color, __u32 slot,
+			struct bgx_err *e)
+{
+	struct purge p = { .service_id = id, .one_backend = true, .color = color, .slot = slot };
+
+	return purge(in, &p, e);
 }
 
 static __u64 idle_limit(const struct flow_key *k, const struct flow_value *v)

@@ -61,7 +61,11 @@ void bgx_set_step_hook(struct bgx_instance *in, bgx_step_fn fn, void *ctx);
 
 /* ---- attach, detach, upgrade (by pin dir: attach may create it) ------- */
 
+/* Also in desired.h (the same values): whichever comes first defines it. */
+#ifndef BGX_XDP_MODE_DEFINED
+#define BGX_XDP_MODE_DEFINED
 enum bgx_xdp_mode { BGX_XDP_AUTO, BGX_XDP_NATIVE, BGX_XDP_GENERIC };
+#endif
 
 struct bgx_attach_spec {
 	char ifname[IF_NAMESIZE];
@@ -134,6 +138,7 @@ struct bgx_backend_result {
 	char service[BGXDP_NAME_LEN];
 	__u8 old_state, new_state;      /* BACKEND_* */
 	__u8 old_health, new_health;    /* BACKEND_HEALTH_* */
+	__u16 weight;
 	bool changed;                   /* false: it was in that state already */
 	__u32 in_ring;                  /* backends of the color in the ring after */
 	bool fails_open;                /* after it, health is ignored for the service */
@@ -159,6 +164,13 @@ int bgx_backend_set_state(struct bgx_instance *in, const struct bgx_backend_ref 
  * served. */
 int bgx_backend_set_health(struct bgx_instance *in, const struct bgx_backend_ref *ref,
 			   __u8 health, struct bgx_backend_result *res, struct bgx_err *e);
+
+/* End the established flows of a backend (`health --expire-flows`, when it
+ * goes down): their next packets are picked again, so a TCP connection that
+ * still lives is reset by the backend it lands on.  Returns how many flow
+ * entries went, or -errno. */
+int bgx_backend_expire_flows(struct bgx_instance *in, const struct bgx_backend_ref *ref,
+			     struct bgx_err *e);
 
 /* ---- which backends take new flows (pure: no maps) --------------------- */
 
