@@ -130,8 +130,8 @@ static int check_health(const struct bgx_desired *d, const struct bgx_desired_he
 		bgx_duration_format(h->timeout_ms, a, sizeof(a));
 		bgx_duration_format(h->interval_ms, b, sizeof(b));
 		return bgx_desired_fail_at(d, h->pos_timeout.line ? h->pos_timeout : h->pos_interval, e,
-					   EINVAL, "timeout %s is not shorter than interval %s (a check must end before the next one starts)",
-					   a, b);
+					   EINVAL, "timeout %s is %s interval %s (a check must end before the next one starts)",
+					   a, h->timeout_ms > h->interval_ms ? "longer than" : "as long as", b);
 	}
 	if (!h->rise || h->rise > BGX_HEALTH_COUNT_MAX || !h->fall || h->fall > BGX_HEALTH_COUNT_MAX)
 		return bgx_desired_fail_at(d, h->rise && h->rise <= BGX_HEALTH_COUNT_MAX ? h->pos_fall
