@@ -149,6 +149,7 @@ e2e_cleanup() {
 			tail -n 20 "$f"
 		done
 	fi
+	[[ -n ${E2E_KEEP_WORK:-} ]] && return "$rc"
 	[[ $WORK == /tmp/bgx-e2e-* ]] && rm -rf -- "$WORK"
 	return "$rc"
 }

@@ -85,7 +85,7 @@ ratecheck_start() {
 	local name=$1 rate=$2
 	rm -f "$WORK/$name.stop"
 	ip netns exec "$NS_C" python3 -u "$E2E_DIR/ratecheck.py" --host "$VIP" --port 80 \
-		--rate "$rate" --duration 300 --timeout 1 --out "$WORK/$name.jsonl" \
+		--rate "$rate" --duration 300 --timeout 3 --out "$WORK/$name.jsonl" \
 		--stop "$WORK/$name.stop" --tag "$TAG" >"$WORK/$name.summary" 2>"$WORK/$name.log" &
 	declare -g "RC_PID_$name=$!"
 	PIDS+=($!)
@@ -100,4 +100,134 @@ ratecheck_stop() {
 	done
 	wait "${!pidvar}" 2>/dev/null
 	[[ -s $WORK/$name.jsonl ]] || fail "ratecheck $name wrote nothing: $(cat "$WORK/$name.log")"
+}
+
+# rc_count NAME FROM_MS TO_MS ok|failed|all [BODY]: requests of ratecheck NAME
+# started in [FROM_MS, TO_MS) (Unix ms) that answered (ok; with BODY: with
+# that body, e.g. "green g1"), failed, or all of them.
+rc_count() {
+	python3 - "$WORK/$1.jsonl" "$2" "$3" "$4" "${5:-}" <<'PY'
+import json, sys
+path, lo, hi, what, body = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+n = 0
+for line in open(path):
+    r = json.loads(line)
+    if not lo <= r["t"] * 1000 < hi:
+        continue
+    if what == "all" or (what == "failed" and not r["ok"]) or \
+       (what == "ok" and r["ok"] and (not body or r.get("name") == body)):
+        n += 1
+print(n)
+PY
+}
+
+# rc_last_failure NAME: Unix ms of the start of the last failed request, 0 if none.
+rc_last_failure() {
+	python3 - "$WORK/$1.jsonl" <<'PY'
+import json, sys
+last = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if not r["ok"]:
+        last = max(last, int(r["t"] * 1000))
+print(last)
+PY
+}
+
+# history_ms WHAT [TEXT]: Unix ms of the last history entry WHAT (whose
+# reason contains TEXT), 0 if none.
+history_ms() {
+	python3 - "$STATE_DIR/history.jsonl" "$1" "${2:-}" <<'PY'
+import json, sys
+last = 0
+try:
+    for line in open(sys.argv[1]):
+        e = json.loads(line)
+        if e["what"] == sys.argv[2] and sys.argv[3] in e.get("reason", ""):
+            last = e["time_ns"] // 1000000
+except FileNotFoundError:
+    pass
+print(last)
+PY
+}
+
+# wait_history WHAT TEXT SECONDS: until the history has such an entry.
+wait_history() {
+	local deadline=$(($(now_ms) + $3 * 1000))
+	while (($(now_ms) < deadline)); do
+		(($(history_ms "$1" "$2") > 0)) && return 0
+		sleep 0.05
+	done
+	fail "no history entry '$1' with '$2' within ${3}s"
+}
+
+# metric SAMPLE: the value of one sample of the agent's /metrics, given as
+# written there (name{labels}), or "" when it is not there.
+metric() { agent_metrics | awk -v s="$1" '$1 == s { print $2 }'; }
+
+# ka_start NAME COLOR: one keep-alive connection to the VIP (a request every
+# 50 ms) that must stay on its first backend, of COLOR; sets KA_BACKEND to
+# that backend's name.  (Not in a $(...): its PID must reach PIDS.)
+ka_start() {
+	local name=$1 color=$2 i pid
+	ip netns exec "$NS_C" python3 "$E2E_DIR/keepalive.py" --host "$VIP" --port 80 --interval 0.05 \
+		--expect-color "$color" --ready "$WORK/$name.ready" --stop "$WORK/$name.stop" \
+		--max-seconds 170 --tag "$TAG" >"$WORK/$name.json" 2>"$WORK/$name.log" &
+	pid=$!
+	PIDS+=("$pid")
+	declare -g "KA_PID_$name=$pid"
+	for ((i = 0; i < 100; i++)); do
+		[[ -e $WORK/$name.ready ]] && break
+		kill -0 "$pid" 2>/dev/null || break
+		e2e_sleep 0.05
+	done
+	[[ -e $WORK/$name.ready ]] || fail "keep-alive client $name did not get its first answer"
+	KA_BACKEND=$(sed -n "s/.*answered '$color \(.*\)'.*/\1/p" "$WORK/$name.ready")
+}
+
+# ka_check NAME: still running (no request failed so far).
+ka_check() {
+	local pidvar="KA_PID_$1"
+	kill -0 "${!pidvar}" 2>/dev/null || fail "keep-alive client $1 ended: $(cat "$WORK/$1.json")"
+}
+
+# ka_stop NAME: stop it; every request must have been answered by one backend.
+ka_stop() {
+	local pidvar="KA_PID_$1" rc
+	touch "$WORK/$1.stop"
+	wait "${!pidvar}"
+	rc=$?
+	((rc == 0)) || fail "keep-alive client $1: $(cat "$WORK/$1.json")"
+	log "keep-alive $1: $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("%d requests on one connection to %s, 0 failed" % (r["ok"], list(r["names"])[0]))' "$WORK/$1.json")"
+}
+
+# live_rings: a digest of the Maglev rings the data plane uses now for the
+# first service (id 0), read with bpftool: equal digests, same rings.
+live_rings() {
+	local word w c buf idx out=""
+	word=$(bpftool -j map lookup pinned "$PIN_DIR/svc_config" key 0 0 0 0 |
+		python3 -c 'import json,sys; v=json.load(sys.stdin)["value"]; print(int.from_bytes(bytes(int(x,16) for x in v),"little"))') ||
+		fail "cannot read svc_config"
+	for c in 0 1; do
+		buf=$(((word >> (16 + c)) & 1))
+		idx=$(((c * 2) + buf))
+		# the value only: the same ring may sit in the other buffer now
+		out+=$(bpftool -j map lookup pinned "$PIN_DIR/maglev_rings" key "$idx" 0 0 0 |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["value"])' | sha256sum)
+	done
+	sha256sum <<<"$out" | cut -c1-16
+}
+
+# rc_failures NAME FROM_MS TO_MS: the first three failed requests in the
+# window, for a failure message.
+rc_failures() {
+	python3 - "$WORK/$1.jsonl" "$2" "$3" <<'PY'
+import json, sys
+out = []
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if not r["ok"] and int(sys.argv[2]) <= r["t"] * 1000 < int(sys.argv[3]):
+        out.append("%.3f %s" % (r["t"], r.get("err")))
+print("; ".join(out[:3]))
+PY
 }
