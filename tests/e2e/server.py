@@ -18,19 +18,22 @@ Faults and counters, for the health-check and rollout tests:
   --reset                 read each request, then close with SO_LINGER 0 (a
                           reset) instead of answering: TCP checks still pass;
   --no-accept             never accept: with --backlog N the kernel's accept
-                          queue fills and later SYNs go unanswered.
+                          queue fills and later SYNs go unanswered;
+  --accept-delay S        sleep S seconds before each accept (with a small
+                          --backlog: a slow server, some SYNs answered late).
 GET /metrics answers the Prometheus text of app_requests_total{code}: what
 the server answered (not counted itself), for PromQL checks.
 Stops on SIGTERM/SIGINT.
 """
-import os
-import struct
 import argparse
 import http.server
+import os
 import signal
 import socket
+import struct
 import sys
 import threading
+import time
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -120,10 +123,18 @@ def main():
     ap.add_argument("--reset", action="store_true")
     ap.add_argument("--backlog", type=int, default=1024)
     ap.add_argument("--no-accept", action="store_true")
+    ap.add_argument("--accept-delay", type=float, default=0)
     args = ap.parse_args()
 
     body = f"{args.color} {args.name}\n".encode()
     Server.request_queue_size = args.backlog
+    if args.accept_delay:
+        accept = Server.get_request
+
+        def slow_accept(self):
+            time.sleep(args.accept_delay)
+            return accept(self)
+        Server.get_request = slow_accept
     srv = Server(("::", args.port), make_handler(body, args))
     if args.no_accept:
         print(f"server {args.color} {args.name} listening on port {args.port}, "

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# t_passive.sh 4|6 - what the data plane sees of the backends by itself.
+#   - Resets: N new connections to a backend whose server is gone (its host
+#     answers each SYN with a reset): the color's reset counter grows by
+#     exactly N.
+#   - Handshake times: a server that accepts slowly (backlog 1, a pause
+#     before each accept) answers some SYNs at once and the others only
+#     after the client's 1 s retransmission: bgxdp_backend_connect_seconds
+#     has every handshake either under 1 ms or between 1 s and 3 s, and some
+#     of each.  (Needs a data plane that times handshakes: skipped, saying
+#     so, on one that does not.)
+set -uo pipefail
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/lib_agent.sh
+. "$(dirname "$0")/lib_agent.sh"
+e2e_begin "passive/ipv${1:-4}" "${1:-4}"
+N=40
+
+topo_up
+lb_setup
+bgx set green || fail "set green"
+bgx backend drain "$SERVICE" green "$(backend_hp g2)" || fail "drain g2"
+resets() { BGX_QUIET=1 bgx metrics | awk -v s="bgxdp_backend_resets_total{service=\"$SERVICE\",color=\"green\"}" '$1 == s { print $2 }'; }
+
+# 1. resets: every new connection to g1 is refused by its host
+backend_kill g1
+r0=$(resets)
+for ((i = 0; i < N; i++)); do
+	curl_vip >/dev/null 2>&1 && fail "a connection to g1 succeeded while its server is gone"
+done
+r1=$(resets)
+((r1 - r0 == N)) || fail "green's reset counter grew by $((r1 - r0)) for $N refused connections"
+log "$N connections refused by g1's host: bgxdp_backend_resets_total{green} +$((r1 - r0))"
+
+# 2. handshake times of a slow server
+if ! BGX_QUIET=1 bgx metrics | grep -q '^bgxdp_backend_connect_seconds_bucket'; then
+	log "SKIP handshake times: this data plane does not time handshakes (no bgxdp_backend_connect_seconds)"
+	log "PASS"
+	exit 0
+fi
+backend_start g1 --backlog 1 --accept-delay 0.3
+e2e_sleep 0.5
+bucket() {
+	BGX_QUIET=1 bgx metrics | awk -v s="bgxdp_backend_connect_seconds_bucket{service=\"$SERVICE\",color=\"green\",backend=\"$(backend_hp g1)\",le=\"$1\"}" '$1 == s { print $2 }'
+}
+c_fast0=$(bucket 0.001); c_1s0=$(bucket 1); c_3s0=$(bucket 3); c_inf0=$(bucket +Inf)
+for ((i = 0; i < 12; i++)); do
+	in_c curl -gsS --max-time 5 "$VIP_URL" >/dev/null 2>&1 &
+	PIDS+=($!)
+	sleep 0.02
+done
+e2e_sleep 5
+fast=$(($(bucket 0.001) - c_fast0))
+mid=$(($(bucket 1) - c_1s0 - fast))
+late=$(($(bucket 3) - c_3s0 - $(bucket 1) + c_1s0))
+total=$(($(bucket +Inf) - c_inf0))
+((fast > 0 && late > 0 && mid == 0 && fast + late == total)) ||
+	fail "handshake times of the slow server: $fast under 1 ms, $mid from 1 ms to 1 s, $late from 1 s to 3 s, $total in all"
+log "slow server: $fast handshakes under 1 ms, $late after a retransmission (1 s to 3 s), none between"
+log "PASS"
