@@ -40,19 +40,20 @@ AGENT_SRCS := $(filter-out user/agent/main.c,$(wildcard user/agent/*.c))
 # The files of user/agent/ the command links too (jansson at most, no
 # library of the agent's): the Prometheus text of `bgxdp metrics`, and the
 # health settings `bgxdp health` stores for the agent.
-CLI_AGENT_SRCS := user/agent/prometheus.c user/agent/health_settings.c user/agent/health_json.c user/agent/health_store.c
+CLI_AGENT_SRCS := user/agent/prometheus.c user/agent/health_settings.c user/agent/health_json.c user/agent/health_desired.c
 # Everything but the main()s: what the unit tests and fuzz harnesses link.
 CORE_SRCS  := $(LIB_SRCS) $(CLI_SRCS) $(AGENT_SRCS)
 objs        = $(patsubst user/%.c,$(BUILD)/$(1)/%.o,$(2))
 LIB_OBJS   := $(call objs,obj,$(LIB_SRCS))
 SAN_OBJS   := $(call objs,san,$(CORE_SRCS))
 LIB_SAN_OBJS := $(call objs,san,$(LIB_SRCS))
-# bgxdp: every command but the agent's; libbpf, libelf and jansson linked in
-# so that a flip starts almost as fast as a static program (zlib stays
-# shared: Debian policy wants the system's copy, and it costs ~20 us).
+# bgxdp: every command but the agent's; libbpf, libelf, jansson and libsodium
+# linked in so that a flip starts almost as fast as a static program (zlib
+# and libyaml stay shared: Debian wants the system's copy of those, and they
+# are small).
 CLI_OBJS   := $(call objs,obj,user/cli/main.c $(CLI_SRCS) $(CLI_AGENT_SRCS))
 CLI_SAN_OBJS := $(call objs,san,user/cli/main.c $(CLI_SRCS) $(CLI_AGENT_SRCS)) $(BUILD)/libbgxdp-san.a
-CLI_LDLIBS := -Wl,-Bstatic -lbpf -lelf -ljansson -Wl,-Bdynamic -lz
+CLI_LDLIBS := -Wl,-Bstatic -lbpf -lelf -ljansson -lsodium -Wl,-Bdynamic -lyaml -lz
 # bgxdp-agent: serve, agent, fleet (bgxdp runs it for them).
 AGENT_OBJS := $(call objs,obj,user/agent/main.c $(CLI_SRCS) $(AGENT_SRCS))
 AGENT_SAN_OBJS := $(call objs,san,user/agent/main.c $(CLI_SRCS) $(AGENT_SRCS)) $(BUILD)/libbgxdp-san.a

@@ -102,6 +102,53 @@ bool state_equal(const struct state_view *a, const struct state_view *b)
 	return true;
 }
 
+static const struct service_state_cp *service_named(const struct state_view *v, const char *name)
+{
+	for (int i = 0; i < v->n; i++)
+		if (!strcmp(v->services[i].name, name))
+			return &v->services[i];
+	return NULL;
+}
+
+/* The backend of `s` at the same address and port, or NULL. */
+static const struct backend_view_cp *backend_at(const struct service_state_cp *s, int c,
+						const struct backend_view_cp *b)
+{
+	for (int i = 0; s && i < s->n[c]; i++)
+		if (!memcmp(s->backends[c][i].addr, b->addr, sizeof(b->addr)) &&
+		    s->backends[c][i].port == b->port)
+			return &s->backends[c][i];
+	return NULL;
+}
+
+static bool backend_from(const struct backend_view_cp *x, const struct service_state_cp *a,
+			 const struct service_state_cp *b, int c)
+{
+	const struct backend_view_cp *in_a = backend_at(a, c, x), *in_b = backend_at(b, c, x);
+
+	return (in_a && !memcmp(in_a, x, sizeof(*x))) || (in_b && !memcmp(in_b, x, sizeof(*x))) ||
+	       /* a deleted backend waiting for its slot to empty is down */
+	       (in_a && !in_b && x->state == BACKEND_DOWN);
+}
+
+bool state_parts_from(const struct state_view *now, const struct state_view *a,
+		      const struct state_view *b)
+{
+	for (int i = 0; i < now->n; i++) {
+		const struct service_state_cp *x = &now->services[i];
+		const struct service_state_cp *sa = service_named(a, x->name);
+		const struct service_state_cp *sb = service_named(b, x->name);
+
+		if (!((sa && sa->green_bp == x->green_bp) || (sb && sb->green_bp == x->green_bp)))
+			return false;
+		for (int c = 0; c < BGXDP_COLORS; c++)
+			for (int k = 0; k < x->n[c]; k++)
+				if (!backend_from(&x->backends[c][k], sa, sb, c))
+					return false;
+	}
+	return true;
+}
+
 /* ---- invariants ---- */
 
 static bool filter_has(const struct vip_filter *f, const struct vip_key *k)

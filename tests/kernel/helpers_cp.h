@@ -44,6 +44,10 @@ struct state_view {
 
 void state_read(struct bgxdp *skel, struct state_view *v);
 bool state_equal(const struct state_view *a, const struct state_view *b);
+/* Every service of `now` has the split of `a` or of `b`, and each of its
+ * backends is as in `a` or as in `b` (or absent from one that lacks it). */
+bool state_parts_from(const struct state_view *now, const struct state_view *a,
+		      const struct state_view *b);
 
 /* Every record agrees with what is published (after a recovery). */
 void check_whole(struct bgxdp *skel);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "agent_health.h"
-#include "health_store.h"
+#include "health_desired.h"
 
 const struct health_settings *hc_settings_of(struct health_component *hc, const char *service)
 {
@@ -52,7 +52,7 @@ static void load_settings(struct health_component *hc)
 
 	if (!l)
 		return;
-	if (health_store_each(hc->agent->state_dir, keep_settings, report_bad, l, &e)) {
+	if (health_settings_each(hc->agent->state_dir, keep_settings, report_bad, l, &e)) {
 		agent_log("cannot read the stored health settings: %s", e.msg);
 	} else {
 		pthread_mutex_lock(&hc->lock);

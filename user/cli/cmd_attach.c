@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* attach / detach / upgrade: XDP ingress link + tc egress filter per interface. */
+#include <errno.h>
 #include <string.h>
 #include "cli_state.h"
 #include "commands.h"
+#include "model_edit.h"
 
 static const char *const mode_choices[] = { "native", "generic", "auto", NULL };
 enum { MODE_NATIVE, MODE_GENERIC, MODE_AUTO };
@@ -137,6 +139,26 @@ static int run_attach(const void *params, struct cli *cli)
 	return 0;
 }
 
+static int batch_attach(const void *params, struct bgx_desired *model, struct bgx_err *e)
+{
+	static const __u8 modes[] = {
+		[MODE_NATIVE] = BGX_XDP_NATIVE, [MODE_GENERIC] = BGX_XDP_GENERIC,
+		[MODE_AUTO] = BGX_XDP_AUTO,
+	};
+	const struct attach_params *p = params;
+
+	if (p->replace || p->fast_path.n)
+		return bgx_fail(e, EINVAL, "attach --replace and --fast-path cannot run in a batch (run them alone, or use 'bgxdp apply')");
+	return bgx_model_attach(model, p->ifname, modes[p->mode], (__u32)p->flows, e);
+}
+
+static int batch_detach(const void *params, struct bgx_desired *model, struct bgx_err *e)
+{
+	const struct detach_params *p = params;
+
+	return bgx_model_detach(model, p->ifname, e);
+}
+
 static int run_upgrade(const void *params, struct cli *cli)
 {
 	const struct upgrade_params *p = params;
@@ -240,6 +262,7 @@ const struct cmd_spec cmd_attach = {
 "  bgxdp attach eth0 --fast-path eth1,eth2  # backends are behind eth1 and eth2\n"
 "  bgxdp attach eth0 --replace             # new build, no downtime\n",
 	.run = run_attach,
+	.batch = batch_attach,
 };
 
 const struct cmd_spec cmd_upgrade = {
@@ -283,4 +306,5 @@ const struct cmd_spec cmd_detach = {
 	.changes_state = true,
 	.examples = "  bgxdp detach eth0\n",
 	.run = run_detach,
+	.batch = batch_detach,
 };

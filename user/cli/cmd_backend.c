@@ -4,7 +4,8 @@
 #include <string.h>
 #include "cli_state.h"
 #include "commands.h"
-#include "health_store.h"
+#include "health_desired.h"
+#include "model_edit.h"
 
 struct backend_params {
 	char service[BGXDP_NAME_LEN];
@@ -46,7 +47,7 @@ static bool checked_by_agent(struct cli *cli, const char *service)
 
 	if (!cli_agent_pid(cli) || cli_state_dir(cli, &dir))
 		return false;
-	return !health_store_load(dir, service, &s, &e) && s.enabled;
+	return !health_settings_load(dir, service, &s, &e) && s.enabled;
 }
 
 static int call_library(struct bgx_instance *in, enum backend_op op,
@@ -160,6 +161,27 @@ static int run_op(const void *params, struct cli *cli, enum backend_op op)
 	return 0;
 }
 
+static int batch_op(const void *params, struct bgx_desired *model, enum backend_op op,
+		    struct bgx_err *e)
+{
+	static const __u8 states[] = {
+		[OP_DEL] = BACKEND_EMPTY, [OP_DRAIN] = BACKEND_DRAIN, [OP_UP] = BACKEND_UP,
+		[OP_DOWN] = BACKEND_DOWN,
+	};
+	const struct backend_params *p = params;
+	struct bgx_backend_ref ref = { .service = p->service, .color = p->color, .ep = p->ep };
+
+	if (op == OP_ADD)
+		return bgx_model_backend_add(model, &ref, (__u16)p->weight, e);
+	return bgx_model_backend_set_state(model, &ref, states[op], e);
+}
+
+static int batch_add(const void *p, struct bgx_desired *m, struct bgx_err *e) { return batch_op(p, m, OP_ADD, e); }
+static int batch_del(const void *p, struct bgx_desired *m, struct bgx_err *e) { return batch_op(p, m, OP_DEL, e); }
+static int batch_drain(const void *p, struct bgx_desired *m, struct bgx_err *e) { return batch_op(p, m, OP_DRAIN, e); }
+static int batch_up(const void *p, struct bgx_desired *m, struct bgx_err *e) { return batch_op(p, m, OP_UP, e); }
+static int batch_down(const void *p, struct bgx_desired *m, struct bgx_err *e) { return batch_op(p, m, OP_DOWN, e); }
+
 static int run_add(const void *p, struct cli *cli) { return run_op(p, cli, OP_ADD); }
 static int run_del(const void *p, struct cli *cli) { return run_op(p, cli, OP_DEL); }
 static int run_drain(const void *p, struct cli *cli) { return run_op(p, cli, OP_DRAIN); }
@@ -196,6 +218,7 @@ const struct cmd_spec cmd_backend_add = {
 "  bgxdp backend add web green 10.2.0.1:8080 --weight 2\n"
 "  bgxdp backend add web6 blue [fd00::11]:8080\n",
 	.run = run_add,
+	.batch = batch_add,
 };
 
 const struct cmd_spec cmd_backend_del = {
@@ -209,6 +232,7 @@ const struct cmd_spec cmd_backend_del = {
 "  gets a share of new flows (move the traffic with 'bgxdp set' first).\n",
 	.examples = "  bgxdp backend del web blue 10.1.0.1:8080\n",
 	.run = run_del,
+	.batch = batch_del,
 };
 
 const struct cmd_spec cmd_backend_drain = {
@@ -222,6 +246,7 @@ const struct cmd_spec cmd_backend_drain = {
 "  Refused for the last up backend of a color that gets a share of new flows.\n",
 	.examples = "  bgxdp backend drain web blue 10.1.0.1:8080\n",
 	.run = run_drain,
+	.batch = batch_drain,
 };
 
 const struct cmd_spec cmd_backend_up = {
@@ -232,6 +257,7 @@ const struct cmd_spec cmd_backend_up = {
 	.description = "  Marks the backend up: it is put back into its color's ring.\n",
 	.examples = "  bgxdp backend up web blue 10.1.0.1:8080\n",
 	.run = run_up,
+	.batch = batch_up,
 };
 
 const struct cmd_spec cmd_backend_down = {
@@ -245,4 +271,5 @@ const struct cmd_spec cmd_backend_down = {
 "  flows.\n",
 	.examples = "  bgxdp backend down web green 10.2.0.1:8080\n",
 	.run = run_down,
+	.batch = batch_down,
 };

@@ -10,7 +10,7 @@
 #include <string.h>
 #include "cli_state.h"
 #include "commands.h"
-#include "health_store.h"
+#include "health_desired.h"
 
 struct health_params {
 	char service[BGXDP_NAME_LEN];
@@ -189,8 +189,8 @@ static int run_health(const void *params, struct cli *cli)
 	if ((r = settings_of(p, &s, &cli->err)) || (r = service_exists(cli, p->service)) ||
 	    (r = cli_state_dir(cli, &dir)))
 		return r;
-	had_old = !health_store_load(dir, p->service, &old, &e);
-	if ((r = health_store_save(dir, p->service, &s, &cli->err)))
+	had_old = !health_settings_load(dir, p->service, &old, &e);
+	if ((r = health_settings_save(dir, p->service, &s, &cli->err)))
 		return r;
 	if (!s.enabled && (r = clear_health(cli, p->service)))
 		return r;

@@ -5,8 +5,9 @@
 #include <netinet/in.h>
 #include <string.h>
 #include "cli_state.h"
-#include "health_store.h"
+#include "health_desired.h"
 #include "commands.h"
+#include "model_edit.h"
 
 static const char *const proto_choices[] = { "tcp", "udp", NULL };
 static const char *const affinity_choices[] = { "flow", "client", NULL };
@@ -60,21 +61,34 @@ static int validate_add(void *params, struct bgx_err *e)
 	return 0;
 }
 
+static void add_spec(const struct service_add_params *p, struct bgx_service_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	memcpy(spec->name, p->name, sizeof(spec->name));
+	spec->vip = p->vip;
+	spec->proto = p->proto == PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+	spec->has_preview = p->preview.family != 0;
+	spec->preview = p->preview;
+	spec->affinity_client = p->affinity == AFFINITY_CLIENT;
+}
+
+static int batch_add(const void *params, struct bgx_desired *model, struct bgx_err *e)
+{
+	struct bgx_service_spec spec;
+
+	add_spec(params, &spec);
+	return bgx_model_service_add(model, &spec, e);
+}
+
 static int run_add(const void *params, struct cli *cli)
 {
 	const struct service_add_params *p = params;
-	struct bgx_service_spec spec = {
-		.vip = p->vip,
-		.proto = p->proto == PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP,
-		.has_preview = p->preview.family != 0,
-		.preview = p->preview,
-		.affinity_client = p->affinity == AFFINITY_CLIENT,
-	};
 	char vip[BGX_ADDRESS_LEN], prev[BGX_ADDRESS_LEN] = "";
+	struct bgx_service_spec spec;
 	struct bgx_instance *in;
 	int r;
 
-	memcpy(spec.name, p->name, sizeof(spec.name));
+	add_spec(p, &spec);
 	if ((r = cli_open(cli, BGX_WRITE, &in)))
 		return r;
 	r = bgx_service_add(in, &spec, &cli->err);
@@ -131,9 +145,16 @@ static void forget_health_settings(struct cli *cli, const char *service)
 		bgx_err_clear(&cli->err);
 		return;
 	}
-	if (health_store_remove(dir, service, &e))
+	if (health_settings_remove(dir, service, &e))
 		fprintf(stderr, "bgxdp: warning: %s\n", e.msg);
 	cli_wake_agent(cli);
+}
+
+static int batch_del(const void *params, struct bgx_desired *model, struct bgx_err *e)
+{
+	const struct service_del_params *p = params;
+
+	return bgx_model_service_del(model, p->name, e);
 }
 
 static int run_del(const void *params, struct cli *cli)
@@ -181,6 +202,7 @@ const struct cmd_spec cmd_service_add = {
 	.changes_state = true,
 	.validate = validate_add,
 	.run = run_add,
+	.batch = batch_add,
 };
 
 const struct cmd_spec cmd_service_del = {
@@ -195,4 +217,5 @@ const struct cmd_spec cmd_service_del = {
 	.examples = "  bgxdp service del web\n",
 	.changes_state = true,
 	.run = run_del,
+	.batch = batch_del,
 };

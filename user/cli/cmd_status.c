@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "commands.h"
-#include "health_store.h"
+#include "health_desired.h"
 #include "status_agent.h"
 
 struct status_params {

@@ -2,6 +2,7 @@
 /* set / weight / rollback: the traffic split, one atomic word store each. */
 #include "cli_state.h"
 #include "commands.h"
+#include "model_edit.h"
 
 struct traffic_params {
 	__u32 color;
@@ -111,6 +112,23 @@ static int run_weight(const void *params, struct cli *cli)
 							 : BGXDP_SHARE_SCALE - p->percent_bp);
 }
 
+static int batch_set(const void *params, struct bgx_desired *model, struct bgx_err *e)
+{
+	const struct traffic_params *p = params;
+
+	return bgx_model_share_set(model, service_or_only(p),
+				   p->color == BGXDP_GREEN ? BGXDP_SHARE_SCALE : 0, e);
+}
+
+static int batch_weight(const void *params, struct bgx_desired *model, struct bgx_err *e)
+{
+	const struct traffic_params *p = params;
+
+	return bgx_model_share_set(model, service_or_only(p),
+				   p->color == BGXDP_GREEN ? p->percent_bp
+							   : BGXDP_SHARE_SCALE - p->percent_bp, e);
+}
+
 static int run_rollback(const void *params, struct cli *cli)
 {
 	return run_share(cli, params, -1);
@@ -141,6 +159,7 @@ const struct cmd_spec cmd_set = {
 	.exit_status = traffic_exit,
 	.changes_state = true,
 	.run = run_set,
+	.batch = batch_set,
 };
 
 const struct cmd_spec cmd_weight = {
@@ -161,6 +180,7 @@ const struct cmd_spec cmd_weight = {
 	.exit_status = traffic_exit,
 	.changes_state = true,
 	.run = run_weight,
+	.batch = batch_weight,
 };
 
 const struct cmd_spec cmd_rollback = {

@@ -15,6 +15,7 @@ extern const struct cmd_spec cmd_backend_add, cmd_backend_del, cmd_backend_drain
 extern const struct cmd_spec cmd_set, cmd_weight, cmd_rollback;
 extern const struct cmd_spec cmd_status;
 extern const struct cmd_spec cmd_stats, cmd_metrics, cmd_serve, cmd_agent;
+extern const struct cmd_spec cmd_apply, cmd_export, cmd_save;
 extern const struct cmd_spec cmd_health, cmd_history;
 
 /* Every command, in the order of `bgxdp --help`. */

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "commands.h"
+#include "batch.h"
 #include "dispatch.h"
 #include "man.h"
 #include "security.h"
@@ -29,7 +30,8 @@ static void usage(FILE *f)
 "NAME\n"
 "  bgxdp - switch live L4 traffic between blue and green backends in the kernel\n\n"
 "SYNOPSIS\n"
-"  bgxdp [--pin-dir DIR] [-j [-p]] [-v] COMMAND [ARGS] [OPTIONS]\n"
+"  bgxdp [--pin-dir DIR] [--state-dir DIR] [-j [-p]] [-v] COMMAND [ARGS] [OPTIONS]\n"
+"  bgxdp [--pin-dir DIR] [--state-dir DIR] [-j [-p]] [-v] -b FILE|-\n"
 "  bgxdp COMMAND --help\n"
 "  bgxdp --help | --version\n\n"
 "DESCRIPTION\n"
@@ -45,12 +47,22 @@ static void usage(FILE *f)
 "  --pin-dir DIR\n"
 "      bpffs directory of the instance.  Default: $BGXDP_PIN_DIR if set, else\n"
 "      /sys/fs/bpf/bgxdp.  Accepted before the command or among its options.\n"
+"  --state-dir DIR\n"
+"      Where the history, the stored health settings and the rollout state\n"
+"      live, shared with the agent.  Default: $BGXDP_STATE_DIR if set, else\n"
+"      /var/lib/bgxdp (created 0700).  Accepted before the command or among its\n"
+"      options.\n"
 "  -j, --json\n"
 "      Print the result as one JSON object (stable keys; each command's help\n"
 "      names them), and an error as {\"error\": ..., \"command\": ..., \"exit\": N}\n"
 "      on stderr.  Exit codes are the same.\n"
 "  -p, --pretty\n"
 "      With --json, indent the JSON.\n"
+"  -b, --batch FILE|-\n"
+"      Run the commands of FILE (one a line, '#' comments, shell quoting):\n"
+"      every line is checked first, against the state the lines before it\n"
+"      leave, and then all of them are applied as one change, or none is.\n"
+"      attach, detach, service, backend, set and weight can be in a batch.\n"
 "  -v, --verbose\n"
 "      Say what bgxdp does, step by step, on stderr (map writes, publishes,\n"
 "      recoveries).  Accepted before the command or among its options.\n"
@@ -60,9 +72,11 @@ static void usage(FILE *f)
 "      Print the version and exit.\n\n"
 "PRIVILEGES AND PIN DIR\n"
 "  Commands that change state (attach, detach, service, backend, set, weight,\n"
-"  rollback) need CAP_BPF (or CAP_SYS_ADMIN) and CAP_NET_ADMIN: without them\n"
-"  bgxdp says so and changes nothing.  status, stats, metrics and serve change\n"
-"  nothing and need no capability, only access to the pins, which are root-only:\n"
+"  rollback, health, apply) need CAP_BPF (or CAP_SYS_ADMIN) and CAP_NET_ADMIN:\n"
+"  without them bgxdp says so and changes nothing.  Each change is added to the\n"
+"  history in the state dir (who, the command line, before and after).\n"
+"  status, stats, metrics, history and serve change nothing and need no\n"
+"  capability, only access to the pins, which are root-only:\n"
 "  pins are created 0600 and the pin dir 0700, whatever the umask.\n"
 "  bgxdp refuses a pin dir that is, or lies under, a directory writable by group\n"
 "  or others (an ancestor with the sticky bit, like /sys/fs/bpf, is fine) or\n"
@@ -72,6 +86,7 @@ static void usage(FILE *f)
 "  instance's: the last detach removes everything in it.\n\n"
 "ENVIRONMENT\n"
 "  BGXDP_PIN_DIR   default pin dir.\n"
+"  BGXDP_STATE_DIR default state dir.\n"
 "  BGXDP_DEBUG     if set, every step and map write is printed to stderr, and\n"
 "                  libbpf's warnings; BGXDP_DEBUG=2 adds libbpf's debug messages.\n\n"
 "EXAMPLES\n"
@@ -154,6 +169,7 @@ static int group_usage(const char *group, const char *bad)
 struct leading {
 	const char *pin_dir;
 	const char *state_dir;
+	const char *batch;              /* -b FILE|- */
 	bool verbose, json, pretty;
 };
 
@@ -181,78 +197,90 @@ static int fail(const char *command, const struct bgx_err *e, bool json)
 	return status;
 }
 
-/* Global options before the command: --pin-dir, --verbose, --help, --version.
- * Returns the index of the command word, or -1 when done (exit code in
- * *status). */
+/* An option that takes a value: its value, or NULL with the error set. */
+static const char *option_value(int argc, char **argv, int i, const char *metavar,
+				struct bgx_err *e)
+{
+	if (i + 1 < argc)
+		return argv[i + 1];
+	bgx_fail_usage(e, EINVAL, "option %s needs a value (%s)", argv[i], metavar);
+	return NULL;
+}
+
+/* argv[i], an option before the command word: how many words it takes (1
+ * or 2), or 0 when it ends the run (help or version printed: *status 0;
+ * an error: e set). */
+static int leading_option(int argc, char **argv, int i, struct leading *lead, int *status,
+			  struct bgx_err *e)
+{
+	const char *a = argv[i];
+
+	if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		usage(stdout);
+		return *status = 0;
+	}
+	if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+		if (lead->json)
+			printf("{\"version\":\"%s\"}\n", BGXDP_VERSION);
+		else
+			printf("bgxdp %s\n", BGXDP_VERSION);
+		return *status = 0;
+	}
+	if (!strcmp(a, "--json") || !strcmp(a, "--pretty") || !strcmp(a, "--verbose") ||
+	    (a[1] && strspn(a + 1, "jpv") == strlen(a + 1))) {
+		/* -j, -p, -v, and their bundles: -jp */
+		lead->json |= !strcmp(a, "--json") || (a[1] != '-' && strchr(a + 1, 'j'));
+		lead->pretty |= !strcmp(a, "--pretty") || (a[1] != '-' && strchr(a + 1, 'p'));
+		lead->verbose |= !strcmp(a, "--verbose") || (a[1] != '-' && strchr(a + 1, 'v'));
+		return 1;
+	}
+	if (!strcmp(a, "--pin-dir") || !strcmp(a, "-b") || !strcmp(a, "--batch")) {
+		const char *v = option_value(argc, argv, i, a[2] == 'p' ? "DIR" : "FILE|-", e);
+
+		if (!v)
+			return *status = 2, 0;
+		*(a[2] == 'p' ? &lead->pin_dir : &lead->batch) = v;
+		return 2;
+	}
+	if (!strncmp(a, "--pin-dir=", 10)) {
+		lead->pin_dir = a + 10;
+		return 1;
+	}
+	if (!strcmp(a, "--state-dir")) {
+		if (!(lead->state_dir = option_value(argc, argv, i, "DIR", e)))
+			return *status = 2, 0;
+		return 2;
+	}
+	if (!strncmp(a, "--state-dir=", 12)) {
+		lead->state_dir = a + 12;
+		return 1;
+	}
+	bgx_fail_usage(e, EINVAL, "unknown option '%s' (see 'bgxdp --help')", a);
+	return *status = 2, 0;
+}
+
+/* Global options before the command: --pin-dir, --state-dir, -b, -j, -p, -v, --help,
+ * --version.  Returns the index of the command word, or -1 when done (exit
+ * code in *status). */
 static int parse_leading(int argc, char **argv, struct leading *lead, int *status)
 {
 	struct bgx_err e = { 0 };
-	int i = 1;
+	int i = 1, used;
 
 	while (i < argc && argv[i][0] == '-') {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			*status = 0;
+		if (!(used = leading_option(argc, argv, i, lead, status, &e))) {
+			if (e.code)
+				*status = fail(NULL, &e, lead->json);
 			return -1;
 		}
-		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
-			if (lead->json)
-				printf("{\"version\":\"%s\"}\n", BGXDP_VERSION);
-			else
-				printf("bgxdp %s\n", BGXDP_VERSION);
-			*status = 0;
-			return -1;
-		}
-		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			lead->verbose = true;
-			i++;
-			continue;
-		}
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--pretty") ||
-		    (argv[i][1] && strspn(argv[i] + 1, "jpv") == strlen(argv[i] + 1))) {
-			/* -j, -p, -v, and their bundles: -jp */
-			lead->json |= !strcmp(argv[i], "--json") || strchr(argv[i] + 1, 'j');
-			lead->pretty |= !strcmp(argv[i], "--pretty") || strchr(argv[i] + 1, 'p');
-			lead->verbose |= argv[i][1] != '-' && strchr(argv[i] + 1, 'v');
-			i++;
-			continue;
-		}
-		if (!strcmp(argv[i], "--pin-dir")) {
-			if (i + 1 >= argc) {
-				bgx_fail_usage(&e, EINVAL, "option --pin-dir needs a value (DIR)");
-				*status = fail(NULL, &e, lead->json);
-				return -1;
-			}
-			lead->pin_dir = argv[i + 1];
-			i += 2;
-			continue;
-		}
-		if (!strncmp(argv[i], "--pin-dir=", 10)) {
-			lead->pin_dir = argv[i] + 10;
-			i++;
-			continue;
-		}
-		if (!strcmp(argv[i], "--state-dir")) {
-			if (i + 1 >= argc) {
-				bgx_fail_usage(&e, EINVAL, "option --state-dir needs a value (DIR)");
-				*status = fail(NULL, &e, lead->json);
-				return -1;
-			}
-			lead->state_dir = argv[i + 1];
-			i += 2;
-			continue;
-		}
-		if (!strncmp(argv[i], "--state-dir=", 12)) {
-			lead->state_dir = argv[i] + 12;
-			i++;
-			continue;
-		}
-		bgx_fail_usage(&e, EINVAL, "unknown option '%s' (see 'bgxdp --help')", argv[i]);
-		*status = fail(NULL, &e, lead->json);
-		return -1;
+		i += used;
 	}
-	if (i >= argc) {
+	if (lead->batch && i < argc)
+		bgx_fail_usage(&e, EINVAL, "-b runs the commands of a file: no command after it ('%s')",
+			       argv[i]);
+	else if (i >= argc && !lead->batch)
 		bgx_fail_usage(&e, EINVAL, "missing command (see 'bgxdp --help')");
+	if (e.code) {
 		*status = fail(NULL, &e, lead->json);
 		return -1;
 	}
@@ -343,6 +371,22 @@ static int run_command(const struct cli_role *role, const struct cmd_spec *spec,
 	return 0;
 }
 
+/* bgxdp -b FILE|-: the batch is one command, named "batch" in errors. */
+static int run_batch(const struct leading *lead, int argc, char **argv)
+{
+	struct cli cli = { .out = stdout, .argc = argc, .argv = argv,
+			   .leading_state_dir = lead->state_dir };
+	int r;
+
+	cli.globals.json = lead->json;
+	cli.globals.pretty = lead->pretty;
+	set_log_level(lead->verbose);
+	if ((r = choose_pin_dir(&cli, lead->pin_dir)) || (r = security_check_caps(&cli.err)) ||
+	    (r = cli_batch(&cli, lead->batch)))
+		return fail("batch", &cli.err, lead->json);
+	return 0;
+}
+
 /* `bgxdp-agent` next to this program (`bgxdp-san-agent` next to
  * `bgxdp-san`), or $BGXDP_AGENT. */
 static int agent_program(char *path, size_t len)
@@ -396,6 +440,8 @@ int cli_main(int argc, char **argv, const struct cli_role *role)
 				      argc - 1, argv + 1);
 	if ((i = parse_leading(argc, argv, &lead, &status)) < 0)
 		return status;
+	if (lead.batch)
+		return run_batch(&lead, argc, argv);
 	spec = find_cmd(argc - i, argv + i, &used);
 	if (!spec) {
 		struct bgx_err e = { 0 };

@@ -105,6 +105,7 @@ static inline bool param_is_end(const struct param *p)
 }
 
 struct cli;
+struct bgx_desired;
 
 struct cmd_spec {
 	const char *name;               /* "service add" */
@@ -120,6 +121,9 @@ struct cmd_spec {
 	/* Checks across values (e.g. --preview of the VIP's family); may be NULL. */
 	int (*validate)(void *params, struct bgx_err *e);
 	int (*run)(const void *params, struct cli *cli);
+	/* What the command does to a declarative model (user/lib/desired.h),
+	 * for a batch (`bgxdp -b`); NULL: it cannot run in a batch. */
+	int (*batch)(const void *params, struct bgx_desired *model, struct bgx_err *e);
 };
 
 /* Options every command takes (struct cli_globals, see cli.h). */

@@ -6,7 +6,7 @@
 #include <jansson.h>
 #include "agent_status.h"
 #include "cli_state.h"
-#include "health_store.h"
+#include "health_desired.h"
 #include "state_dir.h"
 #include "state_file.h"
 #include "status_agent.h"
@@ -103,5 +103,5 @@ int status_agent_settings(const struct status_agent *a, const char *service,
 
 	if (!a->state_dir[0])
 		return -ENOENT;
-	return health_store_load(a->state_dir, service, s, &e) ? -ENOENT : 0;
+	return health_settings_load(a->state_dir, service, s, &e) ? -ENOENT : 0;
 }

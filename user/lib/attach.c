@@ -293,3 +293,50 @@ out:
 	instance_release(&in);
 	return r;
 }
+
+int bgx_attach_mode(const char *pin_dir, const char *ifname, enum bgx_xdp_mode mode,
+		    struct bgx_err *e)
+{
+	struct bgx_attach_spec spec = { .mode = mode };
+	char linkname[64], path[PATH_MAX];
+	struct bgx_instance in;
+	int xdp_fd = -1, link_fd = -1, r;
+	__u32 ifindex;
+
+	str_copy(spec.ifname, sizeof(spec.ifname), ifname);
+	snprintf(linkname, sizeof(linkname), LINK_XDP_PREFIX "%s", ifname);
+	if (!(ifindex = if_nametoindex(ifname)))
+		return bgx_fail(e, ENODEV, "no interface named '%s'", ifname);
+	if ((r = instance_lock_dir(&in, pin_dir, false, true, e)))
+		goto out;
+	if (faccessat(in.dir_fd, linkname, F_OK, 0)) {
+		r = bgx_fail(e, ENOENT, "%s is not attached (no pin %s/%s)", ifname, in.pin_dir,
+			     linkname);
+		goto out;
+	}
+	if ((xdp_fd = open_pinned_prog(&in, PROG_XDP_PIN, e)) < 0) {
+		r = xdp_fd;
+		goto out;
+	}
+	/* the old link goes with its pin; the new one is pinned in its place */
+	if (unlinkat(in.dir_fd, linkname, 0)) {
+		r = bgx_fail(e, errno, "cannot remove %s/%s: %s", in.pin_dir, linkname, strerror(errno));
+		goto out;
+	}
+	if ((link_fd = xdp_link_create(xdp_fd, &spec, ifindex, e)) < 0) {
+		r = link_fd;
+		goto out;
+	}
+	instance_path(&in, linkname, path, sizeof(path));
+	if (bpf_obj_pin(link_fd, path))
+		r = bgx_fail(e, errno, "cannot pin the XDP link at %s: %s", path, strerror(errno));
+	else
+		bgx_log(BGX_LOG_INFO, "%s: XDP attached again in %s mode", ifname, mode_names[mode]);
+out:
+	if (link_fd >= 0)
+		close(link_fd);
+	if (xdp_fd >= 0)
+		close(xdp_fd);
+	instance_release(&in);
+	return r;
+}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "config_word.h"
 #include "flow_table.h"
 #include "instance.h"
 
@@ -154,7 +155,8 @@ static void ring_plan_make(const struct backend_change *c, struct ring_plan *p)
 	}
 }
 
-/* Build the rings of the colors in `which` and publish them with one store. */
+/* Build the rings of the colors in `which` and publish them with one store
+ * (one grace period first, one generation more). */
 static int publish_rings(struct bgx_instance *in, const struct backend_change *c,
 			 struct backend (*rings)[BGXDP_MAX_BACKENDS], const bool *which,
 			 struct bgx_err *e)
@@ -162,12 +164,13 @@ static int publish_rings(struct bgx_instance *in, const struct backend_change *c
 	__u64 word = svc_word(in, c->id);
 	int r;
 
+	cfg_wait_for_readers();         /* readers of the word before the live one */
 	for (__u32 color = 0; color < BGXDP_COLORS; color++)
 		if (which[color] &&
-		    (r = color_prepare_ring(in, c->id, color, rings[color], word, &word, e)))
+		    (r = color_write_ring(in, c->id, color, rings[color], word, &word, e)))
 			return r;
 	instance_step(in, c->op, "ring-written");
-	svc_publish(in, c->id, word);
+	svc_publish(in, c->id, cfg_next_generation(word));
 	instance_step(in, c->op, "published");
 	return 0;
 }

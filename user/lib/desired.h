@@ -31,6 +31,7 @@
 #include "bgxdp.h"
 #include "bgx_err.h"
 #include "values.h"
+#include "libbgxdp.h"   /* enum bgx_xdp_mode */
 
 #define BGX_MAX_IFACES          BGXDP_MAX_TX_PORTS  /* attached interfaces, fast-path devices */
 #define BGX_IFNAME_LEN          16                  /* IFNAMSIZ, NUL included */
@@ -47,16 +48,6 @@ struct bgx_src_pos {
 	__u32 line;
 	__u32 col;
 };
-
-/* Also in libbgxdp.h (the same values): whichever comes first defines it. */
-#ifndef BGX_XDP_MODE_DEFINED
-#define BGX_XDP_MODE_DEFINED
-enum bgx_xdp_mode {
-	BGX_XDP_AUTO = 0,               /* native, else generic: matches either when diffing */
-	BGX_XDP_NATIVE,
-	BGX_XDP_GENERIC,
-};
-#endif
 
 struct bgx_desired_iface {
 	char name[BGX_IFNAME_LEN];

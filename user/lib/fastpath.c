@@ -85,3 +85,65 @@ int fast_path_enable(const struct bgx_instance *in, const __u32 *ifindex, int n,
 	}
 	return 0;
 }
+
+/* Devices of the devmap that are not in the wanted set. */
+static int remove_unwanted(int tx_fd, const __u32 *ifindex, int n, struct bgx_err *e)
+{
+	__u32 key, next, *prev = NULL, doomed[BGXDP_MAX_TX_PORTS];
+	int nd = 0;
+
+	while (nd < BGXDP_MAX_TX_PORTS && !bpf_map_get_next_key(tx_fd, prev, &next)) {
+		bool wanted = false;
+
+		key = next;
+		prev = &key;
+		for (int i = 0; i < n; i++)
+			wanted |= ifindex[i] == key;
+		if (!wanted)
+			doomed[nd++] = key;
+	}
+	for (int i = 0; i < nd; i++)
+		if (bpf_map_delete_elem(tx_fd, &doomed[i]) && errno != ENOENT)
+			return bgx_fail(e, errno, "cannot update the tx_ports devmap: %s", strerror(errno));
+	return 0;
+}
+
+int bgx_fast_path_set(const char *pin_dir, const __u32 *ifindex, int n, struct bgx_err *e)
+{
+	struct fast_path fp = { .settings_fd = -1, .tx_fd = -1 };
+	struct instance_settings off;
+	struct bgx_instance in;
+	__u32 key = 0;
+	int r;
+
+	if ((r = instance_lock_dir(&in, pin_dir, false, true, e)))
+		goto out;
+	if (n) {
+		/* devices, then the flag; then the devices no longer wanted */
+		if ((r = fast_path_enable(&in, ifindex, n, &fp, e)) ||
+		    (r = remove_unwanted(fp.tx_fd, ifindex, n, e)))
+			goto out;
+	} else {
+		/* the flag off first: the program never redirects to a device
+		 * that is being removed */
+		if ((fp.settings_fd = pinned_map_fd(&in, "settings", e)) < 0 ||
+		    (fp.tx_fd = pinned_map_fd(&in, "tx_ports", e)) < 0) {
+			r = fp.settings_fd < 0 ? fp.settings_fd : fp.tx_fd;
+			goto out;
+		}
+		if (bpf_map_lookup_elem(fp.settings_fd, &key, &off)) {
+			r = bgx_fail(e, errno, "cannot read the settings map: %s", strerror(errno));
+			goto out;
+		}
+		off.flags &= ~SETTINGS_FAST_PATH;
+		if (bpf_map_update_elem(fp.settings_fd, &key, &off, BPF_ANY)) {
+			r = bgx_fail(e, errno, "cannot write the settings map: %s", strerror(errno));
+			goto out;
+		}
+		r = remove_unwanted(fp.tx_fd, ifindex, 0, e);
+	}
+out:
+	fast_path_close(&fp);
+	instance_release(&in);
+	return r;
+}

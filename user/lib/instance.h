@@ -93,7 +93,13 @@ void svc_publish(struct bgx_instance *in, __u32 id, __u64 word);
 
 int color_backends_read(struct bgx_instance *in, __u32 id, __u32 color, struct backend *bk,
 			struct bgx_err *e);
-/* Build `color`'s ring from bk[] (the ring members: bgx_ring_members) into the inactive buffer (after a grace
+/* Build `color`'s ring from bk[] (its ring members: bgx_ring_members, so
+ * the fail-open rule is the caller's) into its inactive buffer now (the caller
+ * has waited for readers) and return `word` with that buffer live and the
+ * has-backends bit right; the generation is the caller's to advance. */
+int color_write_ring(struct bgx_instance *in, __u32 id, __u32 color, const struct backend *bk,
+		     __u64 word, __u64 *new_word, struct bgx_err *e);
+/* Build `color`'s ring from bk[] into the inactive buffer (after a grace
  * period for packets still reading it) and return the word that makes it
  * live: ring bit flipped, has-backends bit set or cleared, next generation.
  * Nothing is published. */

@@ -61,11 +61,7 @@ void bgx_set_step_hook(struct bgx_instance *in, bgx_step_fn fn, void *ctx);
 
 /* ---- attach, detach, upgrade (by pin dir: attach may create it) ------- */
 
-/* Also in desired.h (the same values): whichever comes first defines it. */
-#ifndef BGX_XDP_MODE_DEFINED
-#define BGX_XDP_MODE_DEFINED
 enum bgx_xdp_mode { BGX_XDP_AUTO, BGX_XDP_NATIVE, BGX_XDP_GENERIC };
-#endif
 
 struct bgx_attach_spec {
 	char ifname[IF_NAMESIZE];
@@ -104,6 +100,14 @@ struct bgx_detach_result {
 
 int bgx_detach(const char *pin_dir, const char *ifname, struct bgx_detach_result *res,
 	       struct bgx_err *e);
+
+/* Attach IFACE's XDP program again in another mode (the tc filter and the
+ * instance stay; XDP is off the interface for the moment between). */
+int bgx_attach_mode(const char *pin_dir, const char *ifname, enum bgx_xdp_mode mode,
+		    struct bgx_err *e);
+
+/* The fast path's devices become exactly these (none: fast path off). */
+int bgx_fast_path_set(const char *pin_dir, const __u32 *ifindex, int n, struct bgx_err *e);
 
 /* Load this build's programs over the pinned maps and swap them in on every
  * attached interface; with `check_only`, only compare the map layouts. */
@@ -190,6 +194,38 @@ bool bgx_backend_takes_flows(const struct backend *b, bool fail_open);
 /* out[] = bk[] as the ring builder sees it: health cleared when the
  * service fails open (BGXDP_MAX_BACKENDS slots each). */
 void bgx_ring_members(const struct backend *bk, bool fail_open, struct backend *out);
+
+/* ---- a whole service at once (apply, batch) --------------------------- */
+
+struct bgx_backend_spec {
+	struct endpoint ep;
+	__u16 weight;                   /* 1..1000 */
+	__u8 state;                     /* BACKEND_UP, BACKEND_DRAIN or BACKEND_DOWN */
+	/* The health a backend this adds starts with (BACKEND_HEALTH_NONE, or
+	 * _PENDING when the agent checks the service): a backend that is
+	 * there already keeps the health the agent gave it. */
+	__u8 health;
+};
+
+/* Everything a service's traffic decision is made of. */
+struct bgx_service_target {
+	__u32 n[BGXDP_COLORS];
+	struct bgx_backend_spec backends[BGXDP_COLORS][BGXDP_MAX_BACKENDS];
+	__u32 green_bp;
+};
+
+struct bgx_service_update_result {
+	bool changed;                   /* false: it was so already, nothing published */
+	__u32 green_bp;
+	__u32 generation;
+};
+
+/* Bring the service's backends (added, changed, removed) and split to
+ * `target` with one publish of its config word (update.c says how a kill
+ * midway is recovered). */
+int bgx_service_update(struct bgx_instance *in, const char *name,
+		       const struct bgx_service_target *target,
+		       struct bgx_service_update_result *res, struct bgx_err *e);
 
 /* ---- the traffic split ----------------------------------------------- */
 

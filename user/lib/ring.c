@@ -21,8 +21,8 @@ int color_backends_read(struct bgx_instance *in, __u32 id, __u32 color, struct b
 	return 0;
 }
 
-int color_prepare_ring(struct bgx_instance *in, __u32 id, __u32 color,
-		       const struct backend *bk, __u64 word, __u64 *new_word, struct bgx_err *e)
+int color_write_ring(struct bgx_instance *in, __u32 id, __u32 color, const struct backend *bk,
+		     __u64 word, __u64 *new_word, struct bgx_err *e)
 {
 	struct maglev_ring *ring = calloc(1, sizeof(*ring));
 	__u32 inactive = cfg_ring_buffer(word, color) ^ 1;
@@ -31,7 +31,6 @@ int color_prepare_ring(struct bgx_instance *in, __u32 id, __u32 color,
 
 	if (!ring)
 		return bgx_fail(e, ENOMEM, "out of memory");
-	cfg_wait_for_readers();         /* readers of the word before the live one */
 	n = maglev_build(bk, BGXDP_MAX_BACKENDS, ring);
 	if (n < 0)
 		r = bgx_fail(e, n, "cannot build the %s Maglev ring: %s", color_name(color),
@@ -46,9 +45,21 @@ int color_prepare_ring(struct bgx_instance *in, __u32 id, __u32 color,
 		word |= CFG_HAS_BACKENDS(color);
 	else
 		word &= ~CFG_HAS_BACKENDS(color);
-	*new_word = cfg_next_generation(word);
+	*new_word = word;
 	bgx_log(BGX_LOG_DEBUG, "service %u %s: ring buffer %u written, %d backends", id,
 		color_name(color), inactive, n);
+	return 0;
+}
+
+int color_prepare_ring(struct bgx_instance *in, __u32 id, __u32 color,
+		       const struct backend *bk, __u64 word, __u64 *new_word, struct bgx_err *e)
+{
+	int r;
+
+	cfg_wait_for_readers();         /* readers of the word before the live one */
+	if ((r = color_write_ring(in, id, color, bk, word, new_word, e)))
+		return r;
+	*new_word = cfg_next_generation(*new_word);
 	return 0;
 }
 

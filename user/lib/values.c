@@ -265,6 +265,14 @@ void endpoint_to_vip_key(const struct endpoint *ep, __u8 proto, struct vip_key *
 	key->family = ep->family;
 }
 
+void vip_key_to_endpoint(const struct vip_key *key, struct endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	memcpy(ep->addr, key->addr, BGXDP_ADDR_LEN);
+	ep->port = ntohs(key->port);
+	ep->family = key->family;
+}
+
 void format_percent_bp(__u32 bp, char *buf, size_t len)
 {
 	snprintf(buf, len, "%u.%02u", bp / 100, bp % 100);

@@ -55,6 +55,7 @@ void format_endpoint(const __u8 *addr, __be16 port, __u8 family,
 
 void endpoint_to_vip_key(const struct endpoint *ep, __u8 proto,
 			 struct vip_key *key);
+void vip_key_to_endpoint(const struct vip_key *key, struct endpoint *ep);
 /* "12.34" for 1234 basis points */
 void format_percent_bp(__u32 bp, char *buf, size_t len);
 
