@@ -169,6 +169,36 @@ row 2 "--listen '127\.0\.0\.1:0'.*bad port"  serve --listen 127.0.0.1:0
 row 2 "--listen '\[::1\]:65536'"             serve --listen '[::1]:65536'
 row 1 "cannot listen on 10\.9\.9\.9:9477"    serve --listen 10.9.9.9:9477
 
+# --- health: durations, counts, paths, codes ---------------------------------
+row 2 "--interval '0'"                    health web --interval 0
+row 2 "--interval '1d'"                   health web --interval 1d
+row 2 "--interval '50ms'.*100"            health web --interval 50ms
+row 2 "--interval '2h'"                   health web --interval 2h
+row 2 "--interval '-1s'"                  health web --interval -1s
+row 2 "--timeout '5ms'"                   health web --timeout 5ms
+row 2 "timeout 1s must be shorter than the interval \(1s\)" health web --timeout 1s
+row 2 "timeout 2s must be shorter than the interval \(1s\)" health web --timeout 2s --interval 1s
+row 2 "--rise '0'.*1\.\.100"               health web --rise 0
+row 2 "--fall '101'.*1\.\.100"             health web --fall 101
+row 2 "--fall 'two'"                      health web --fall two
+row 2 "--port '0'"                        health web --port 0
+row 2 "--port '65536'"                    health web --port 65536
+row 2 "HTTP check path 'healthz' must start with '/'" health web --http healthz
+row 2 "HTTP check path '/a b'"             health web --http '/a b'
+row 2 "--http: path longer than 255"      health web --http "/$LONG300"
+row 2 "--expect '600'"                    health web --http / --expect 600
+row 2 "--expect '399-200'"                health web --http / --expect 399-200
+row 2 "--expect '2xx'"                    health web --http / --expect 2xx
+row 2 "--expect '200,'"                   health web --http / --expect 200,
+row 2 "--expect needs --http"             health web --expect 200
+row 2 "--tcp and --http"                  health web --tcp --http /
+row 2 "--off takes no other check option" health web --off --http /
+row 2 "fastinter 5s is out of range"      health web --fastinter 5s
+row 1 "no service named 'nosuch'"         health nosuch
+row 2 "missing argument NAME"             health
+row 2 "--since '1d'"                      history --since 1d
+row 2 "--since 'soon'"                    history --since soon
+
 # --- global ------------------------------------------------------------------
 row 2 "unknown command 'frobnicate'"         frobnicate
 row 2 "missing command"

@@ -26,10 +26,11 @@ static int path_of(const char *state_dir, const char *service, char *buf, size_t
 static json_t *to_json(const struct bgx_desired_health *h)
 {
 	json_t *o = json_pack("{s:s}", "mode", h->mode == BGX_HEALTH_OFF ? "off" : "on");
-	json_t *expect = json_array();
+	json_t *expect;
 
 	if (h->mode == BGX_HEALTH_OFF)
 		return o;
+	expect = json_array();
 	for (int i = 0; i < h->n_expect; i++)
 		json_array_append_new(expect, json_pack("[i,i]", h->expect[i].lo, h->expect[i].hi));
 	json_object_update_new(o, json_pack("{s:s,s:s,s:o,s:I,s:I,s:i,s:i,s:i,s:I,s:I,s:b}",
