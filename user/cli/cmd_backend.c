@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* backend add / del / drain / up / down */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 #include "cli_state.h"
 #include "commands.h"
@@ -12,6 +13,8 @@ struct backend_params {
 	__u32 color;
 	struct endpoint ep;
 	unsigned long long weight;      /* add only */
+	bool wait;                      /* drain only: until its open flows are gone */
+	__u64 timeout_ms;
 };
 
 #define BACKEND_POSITIONALS                                                             \
@@ -27,6 +30,17 @@ static const struct param add_params[] = {
 		  .max = 1000,
 		  .help = "Relative weight 1..1000: the backend gets a share of its color's new flows "
 			  "proportional to its weight."),
+	PARAM_END
+};
+
+static const struct param drain_params[] = {
+	BACKEND_POSITIONALS,
+	PARAM_OPT(struct backend_params, wait, P_FLAG, "wait", NULL,
+		  .help = "Then wait until the backend's open flows are gone, printing their count "
+			  "as it falls (see 'bgxdp wait drained')."),
+	PARAM_OPT(struct backend_params, timeout_ms, P_DURATION, "timeout", "DUR", .min = 1,
+		  .max = 7ull * 24 * 3600 * 1000,
+		  .help = "With --wait: give up after DUR (exit 1; the backend stays drained)."),
 	PARAM_END
 };
 
@@ -184,7 +198,27 @@ static int batch_down(const void *p, struct bgx_desired *m, struct bgx_err *e) {
 
 static int run_add(const void *p, struct cli *cli) { return run_op(p, cli, OP_ADD); }
 static int run_del(const void *p, struct cli *cli) { return run_op(p, cli, OP_DEL); }
-static int run_drain(const void *p, struct cli *cli) { return run_op(p, cli, OP_DRAIN); }
+static int run_drain(const void *params, struct cli *cli)
+{
+	const struct backend_params *p = params;
+	struct cli quiet = *cli;
+	int r;
+
+	if (!p->wait)
+		return run_op(p, cli, OP_DRAIN);
+	/* with --json, one object at the end: the wait's */
+	quiet.out = cli->globals.json ? fopen("/dev/null", "w") : cli->out;
+	if (!quiet.out)
+		return bgx_fail(&cli->err, errno, "cannot open /dev/null: %s", strerror(errno));
+	r = run_op(p, &quiet, OP_DRAIN);
+	if (quiet.out != cli->out)
+		fclose(quiet.out);
+	if (r) {
+		cli->err = quiet.err;
+		return r;
+	}
+	return cli_wait_drained(cli, p->service, p->color, &p->ep, p->timeout_ms);
+}
 static int run_up(const void *p, struct cli *cli) { return run_op(p, cli, OP_UP); }
 static int run_down(const void *p, struct cli *cli) { return run_op(p, cli, OP_DOWN); }
 
@@ -237,14 +271,17 @@ const struct cmd_spec cmd_backend_del = {
 
 const struct cmd_spec cmd_backend_drain = {
 	.name = "backend drain",
-	.synopsis = "NAME blue|green ADDR:PORT",
+	.synopsis = "NAME blue|green ADDR:PORT [--wait [--timeout DUR]]",
 	.summary = "stop sending new flows to a backend, keep its flows",
-	BACKEND_COMMAND(backend_params),
+	BACKEND_COMMAND(drain_params),
 	.description =
 "  Takes the backend out of its color's ring (state drain): established flows\n"
 "  stay on it, new flows go to the other backends.  'backend up' brings it back.\n"
-"  Refused for the last up backend of a color that gets a share of new flows.\n",
-	.examples = "  bgxdp backend drain web blue 10.1.0.1:8080\n",
+"  Refused for the last up backend of a color that gets a share of new flows.\n"
+"  With --wait it then blocks until the backend's open flows reach 0 (exit 0),\n"
+"  or --timeout passes (exit 1): a rolling update can stop the server then.\n",
+	.examples = "  bgxdp backend drain web blue 10.1.0.1:8080\n"
+		    "  bgxdp backend drain web blue 10.1.0.1:8080 --wait --timeout 5m\n",
 	.run = run_drain,
 	.batch = batch_drain,
 };
