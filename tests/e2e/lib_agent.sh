@@ -231,3 +231,24 @@ for line in open(sys.argv[1]):
 print("; ".join(out[:3]))
 PY
 }
+
+# instance_metric SAMPLE: one sample of `bgxdp metrics` (no agent needed).
+instance_metric() { BGX_QUIET=1 bgx metrics | awk -v s="$1" '$1 == s { print $2 }'; }
+
+# flows_created COLOR: new flows the data plane gave the color so far.
+flows_created() { instance_metric "bgxdp_flows_created_total{service=\"$SERVICE\",color=\"$1\"}"; }
+
+# green_share: the live green share, basis points.
+green_share() { status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["services"][0]["green_share_bp"])'; }
+
+# history_entry WHAT: the last history entry WHAT, as JSON ("" if none).
+history_entry() {
+	python3 - "$STATE_DIR/history.jsonl" "$1" <<'PY'
+import json, sys
+last = ""
+for line in open(sys.argv[1]):
+    if json.loads(line)["what"] == sys.argv[2]:
+        last = line.strip()
+print(last)
+PY
+}
