@@ -197,6 +197,28 @@ row 2 "fastinter 5s is out of range"      health web --fastinter 5s
 row 1 "no service named 'nosuch'"         health nosuch
 row 2 "missing argument NAME"             health
 row 2 "--since '1d'"                      history --since 1d
+
+# --- rollouts, verify, wait drained -----------------------------------------------
+row 2 "--steps must rise strictly"        rollout start green --service web --steps 50,10,100 --interval 2s
+row 2 "--steps: \"120\" is not a percentage" rollout start green --service web --steps 10,120 --interval 2s
+row 2 "the last step must be 100"         rollout start green --service web --steps 10,50 --interval 2s
+row 2 "--interval '50ms'"                 rollout start green --service web --steps 10,100 --interval 50ms
+row 2 "missing required option --steps"   rollout start green --service web --interval 2s
+row 2 "only http:// or https://"          rollout start green --service web --steps 10,100 --interval 2s --prometheus ftp://x --query up --max 1
+row 2 "--query 'up' needs --max V or --min V" rollout start green --service web --steps 10,100 --interval 2s --prometheus http://x --query up
+row 2 "--max 1: no --query before it"     rollout start green --service web --steps 10,100 --interval 2s --max 1
+row 2 "--query needs --prometheus URL"    rollout start green --service web --steps 10,100 --interval 2s --query up --max 1
+row 2 "--max-failure-ratio 2: accepted 0 to 1" rollout start green --service web --steps 10,100 --interval 2s --max-failure-ratio 2
+row 2 "--max-error-ratio-vs-stable"       rollout start green --service web --steps 10,100 --interval 2s --max-error-ratio-vs-stable 0.5x
+row 2 "--pause-at 30.00: not one of the steps" rollout start green --service web --steps 10,100 --interval 2s --pause-at 30
+row 1 "no agent runs on state dir"        rollout start green --service web --steps 10,100 --interval 2s
+row 1 "no service named 'nosuch'"         rollout start green --service nosuch --steps 10,100 --interval 2s
+row 2 "--verify '50ms'"                   set green --service web --verify 50ms
+row 1 "no agent runs on state dir"        set green --service web --verify 5s
+row 1 "no rollout in"                     rollout pause
+row 2 "color.*'purple'"                   wait drained purple --service web
+row 2 "--timeout '0'"                     wait drained blue --service web --timeout 0
+row 1 "no service named 'nosuch'"         wait drained blue --service nosuch
 row 2 "--since 'soon'"                    history --since soon
 
 # --- global ------------------------------------------------------------------

@@ -100,6 +100,11 @@ ok "history" '(.entries | length) > 0 and ([.entries[] | select(.what == "health
 ok "status (health)" '.services[0].health_checks.kind == "http" and .agent.pid == null and
 	(.services[0].backends.blue[0] | has("admin") and has("health") and has("in_ring") and has("open_flows"))' \
 	status --service web
+ok "rollout status (none)" '.rollouts == []' rollout status
+ok "wait drained" '.drained == true and .open_flows == 0 and (.waited_for | startswith("web blue"))' \
+	wait drained blue --service web --timeout 1s
+refused "usage: bad steps" 2 rollout start green --service web --steps 50,10,100 --interval 2s
+refused "refused: no agent" 1 rollout start green --service web --steps 10,100 --interval 2s
 refused "usage: bad duration" 2 health web --interval 1d
 refused "usage: bad color" 2 set purple --service web
 refused "usage: unknown option" 2 status --nope

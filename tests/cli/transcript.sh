@@ -47,8 +47,9 @@ script() {
 	local c
 	run --help
 	for c in attach detach upgrade "service add" "service del" "backend add" "backend del" \
-		"backend drain" "backend up" "backend down" set weight rollback health status stats \
-		history metrics agent serve apply export save; do
+		"backend drain" "backend up" "backend down" set weight rollback health "rollout start" \
+		"rollout status" "rollout pause" "rollout resume" "rollout promote" "rollout abort" \
+		"wait drained" status stats history metrics agent serve apply export save; do
 		# shellcheck disable=SC2086  # the group and its subcommand are two words
 		run $c --help
 	done
@@ -99,6 +100,10 @@ script() {
 	run upgrade
 	run service del web6
 	run service del web6
+	run rollout start green --service web --steps 10,50,100 --interval 2s
+	run rollout start green --service web --steps 50,10,100 --interval 2s
+	run rollout status
+	run wait drained blue --service web --timeout 1s
 	run history --service web6
 	run history --since 0
 	run -v weight green 20

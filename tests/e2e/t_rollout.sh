@@ -14,6 +14,26 @@ topo_up
 lb_setup
 bgx health "$SERVICE" --interval 500ms --timeout 200ms || fail "bgxdp health"
 agent_start
+
+# refused, nothing changed: an interval below the health-check interval, a
+# color without a healthy backend
+out=$(BGX_QUIET=1 bgx rollout start green --steps 10,100 --interval 200ms 2>&1)
+rc=$?
+((rc == 2)) && [[ $out == *"below the health-check interval"* ]] || fail "interval 200ms: exit $rc, '$out'"
+backend_kill g1
+backend_kill g2
+wait_health g1 down 3
+wait_health g2 down 3
+out=$(BGX_QUIET=1 bgx rollout start green --steps 10,100 --interval 2s 2>&1)
+rc=$?
+((rc == 1)) && [[ $out == *"no healthy backend"* ]] || fail "green all down: exit $rc, '$out'"
+[[ $(green_share) == 0 && ! -e $STATE_DIR/rollout-$SERVICE.json ]] || fail "a refused start changed something"
+log "refused: an interval below the checks' (exit 2), a green without healthy backend (exit 1)"
+backend_start g1
+backend_start g2
+wait_health g1 up 3
+wait_health g2 up 3
+
 ratecheck_start load 100
 e2e_sleep 1
 t0=$(now_ms)

@@ -26,6 +26,10 @@ agent_start
 ratecheck_start load 50
 bgx rollout start green --steps 10,20,50,100 --interval 3s --min-samples 5 || fail "rollout start"
 want 1000 running "after start"
+out=$(BGX_QUIET=1 bgx rollout start green --steps 50,100 --interval 3s 2>&1)
+rc=$?
+((rc == 1)) && [[ $out == *"already has a rollout"* ]] || fail "a second rollout: exit $rc, '$out'"
+want 1000 running "after a refused second start"
 
 bgx rollout pause || fail "rollout pause"
 e2e_sleep 4
