@@ -102,19 +102,28 @@ ratecheck_stop() {
 	[[ -s $WORK/$name.jsonl ]] || fail "ratecheck $name wrote nothing: $(cat "$WORK/$name.log")"
 }
 
-# rc_count NAME FROM_MS TO_MS ok|failed|all [BODY]: requests of ratecheck NAME
-# started in [FROM_MS, TO_MS) (Unix ms) that answered (ok; with BODY: with
-# that body, e.g. "green g1"), failed, or all of them.
+# rc_count NAME FROM_MS TO_MS ok|failed|fresh|pinned|all [BODY]: requests of
+# ratecheck NAME started in [FROM_MS, TO_MS) (Unix ms) that answered (ok;
+# with BODY: with that body, e.g. "green g1"), failed, or all of them.
+# A failed connection from a client port whose earlier connection had
+# failed too is "pinned": it found the flow entry its predecessor left (the
+# data plane keeps a flow whose SYN a backend answered with a reset, and
+# Linux soon hands the port out again), not a new pick; "fresh" failures
+# are the others.
 rc_count() {
 	python3 - "$WORK/$1.jsonl" "$2" "$3" "$4" "${5:-}" <<'PY'
 import json, sys
 path, lo, hi, what, body = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-n = 0
+n, failed_ports = 0, set()
 for line in open(path):
     r = json.loads(line)
+    pinned = not r["ok"] and r.get("port") in failed_ports
+    if not r["ok"] and r.get("port"):
+        failed_ports.add(r["port"])
     if not lo <= r["t"] * 1000 < hi:
         continue
     if what == "all" or (what == "failed" and not r["ok"]) or \
+       (what == "fresh" and not r["ok"] and not pinned) or (what == "pinned" and pinned) or \
        (what == "ok" and r["ok"] and (not body or r.get("name") == body)):
         n += 1
 print(n)

@@ -9,16 +9,19 @@ body's backend name ("green g1") and why it failed.  Runs until the file
 requests in flight (bounded by --timeout) and writes one JSON line per
 request to --out, oldest first:
 
-    {"t": 1700000000.123, "ok": true, "name": "green g1", "ms": 1.2}
+    {"t": 1700000000.123, "ok": true, "name": "green g1", "ms": 1.2, "port": 40312}
     {"t": 1700000000.143, "ok": false, "err": "ConnectionRefusedError(...)"}
 
 and a summary line on stdout: {"requests": N, "ok": N, "failed": N,
-"names": {...}}.
+"names": {...}}.  "port" is the client's source port: a failure on a port
+that failed before is a connection that found the flow entry of its failed
+predecessor (see tests/e2e/lib_agent.sh, rc_count "fresh").
 """
 import argparse
 import http.client
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -26,8 +29,15 @@ import time
 
 def one(host, port, timeout, rec):
     start = time.monotonic()
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
+        sock.settimeout(timeout)
+        try:
+            sock.connect((host, port))
+        finally:            # the port is known even when the connect failed
+            rec["port"] = sock.getsockname()[1]
+        conn.sock = sock
         conn.request("GET", "/", headers={"Host": "x", "Connection": "close"})
         resp = conn.getresponse()
         body = resp.read().decode(errors="replace").strip()
@@ -40,6 +50,7 @@ def one(host, port, timeout, rec):
         rec["err"] = repr(e)
     finally:
         conn.close()
+        sock.close()
     rec["ms"] = round((time.monotonic() - start) * 1000, 3)
 
 

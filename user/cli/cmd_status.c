@@ -30,17 +30,16 @@ static void format_time(__u64 ns, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The health word of a backend: what the agent says of it, else what its
- * health byte in the data plane says ("off": nothing checks it). */
+/* The health word of a backend: its health byte in the data plane (what
+ * the rings follow), and for a byte that says nothing ("not judged") what
+ * the agent last wrote of it ("off": nothing checks it). */
 static const char *health_word(const struct bgx_backend_view *v, const struct status_target *t)
 {
-	if (t && t->state[0])
-		return t->state;
 	switch (v->health) {
 	case BACKEND_HEALTH_UP: return "up";
 	case BACKEND_HEALTH_DOWN: return "down";
 	case BACKEND_HEALTH_PENDING: return "unchecked";
-	default: return "off";
+	default: return t && t->state[0] ? t->state : "off";
 	}
 }
 
