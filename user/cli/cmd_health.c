@@ -202,9 +202,9 @@ static int run_health(const void *params, struct cli *cli)
 const struct cmd_spec cmd_health = {
 	.name = "health",
 	.summary = "set a service's active health checks (the agent runs them)",
-	.synopsis = "NAME [--tcp | --http PATH [--expect CODES]] [--interval DUR] [--timeout DUR]\n"
-		    "       [--rise N] [--fall N] [--port PORT] [--fastinter DUR] [--downinter DUR]\n"
-		    "       [--expire-flows] | NAME --off",
+	.synopsis = "NAME [--tcp | --http PATH [--expect CODES]] [--interval DUR] [--timeout DUR] "
+		    "[--rise N] [--fall N] [--port PORT] [--fastinter DUR] [--downinter DUR] "
+		    "[--expire-flows] | NAME --off",
 	.description =
 "  Stores the service's health-check settings in the state dir; the agent\n"
 "  ('bgxdp agent') checks every backend of the service from then on, from the\n"

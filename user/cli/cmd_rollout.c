@@ -66,13 +66,12 @@ static const char rollout_exit[] =
 
 const struct cmd_spec cmd_rollout_start = {
 	.name = "rollout start",
-	.summary = "raise a color's share step by step, judging each step",
-	.synopsis = "blue|green [--service NAME] --steps 1,5,25,50,100 --interval DUR\n"
-		    "       [--pause-at P] [--on-failure abort|pause] [--min-samples N]\n"
-		    "       [--max-failure-ratio R] [--max-error-ratio-vs-stable Kx]\n"
-		    "       [--max-connect-p99 DUR] [--min-healthy N]\n"
-		    "       [--prometheus URL (--query EXPR (--max V | --min V))...]\n"
-		    "       [--wait [--timeout DUR]] [--foreground]",
+	.summary = "raise a share in judged steps",
+	.synopsis = "blue|green [--service NAME] --steps 1,5,25,50,100 --interval DUR [--pause-at P] "
+		    "[--on-failure abort|pause] [--min-samples N] [--max-failure-ratio R] "
+		    "[--max-error-ratio-vs-stable Kx] [--max-connect-p99 DUR] [--min-healthy N] "
+		    "[--prometheus URL (--query EXPR (--max V | --min V))...] [--wait [--timeout DUR]] "
+		    "[--foreground]",
 	.description =
 "  Asks the agent to raise the color's share of new flows through the steps.\n"
 "  Each step is held for the interval and judged on that window, the rising\n"
@@ -105,7 +104,7 @@ const struct cmd_spec cmd_rollout_start = {
 
 const struct cmd_spec cmd_rollout_status = {
 	.name = "rollout status",
-	.summary = "show a rollout: phase, step, share, the last analysis, its decisions",
+	.summary = "show a rollout and its decisions",
 	.synopsis = "[--service NAME] [--watch [--timeout DUR]] [--json]",
 	.description =
 "  Shows each service's rollout as the agent keeps it in the state dir: its\n"
@@ -132,13 +131,13 @@ const struct cmd_spec cmd_rollout_status = {
 	}
 
 const struct cmd_spec cmd_rollout_pause = VERB("rollout pause",
-	"hold a running rollout at its step",
+	"hold a rollout at its step",
 	"  The rollout stays at its share; checks still run and a failure still aborts\n"
 	"  (unless --on-failure pause).  'bgxdp rollout resume' goes on.\n",
 	service_param);
 
 const struct cmd_spec cmd_rollout_resume = VERB("rollout resume",
-	"go on with a paused rollout (its step starts over)",
+	"go on with a paused rollout",
 	"  A rollout paused by 'rollout pause', an inconclusive step or a failure\n"
 	"  (--on-failure pause) goes on: its step starts over.  A step waiting at a\n"
 	"  --pause-at gate needs 'rollout promote'.\n",
@@ -146,7 +145,7 @@ const struct cmd_spec cmd_rollout_resume = VERB("rollout resume",
 
 const struct cmd_spec cmd_rollout_promote = {
 	.name = "rollout promote",
-	.summary = "go to the next step now (or to 100 % with --full)",
+	.summary = "go to the next step now",
 	.synopsis = "[--service NAME] [--full]",
 	.description =
 "  The next step's share is published now, without waiting for the interval\n"
@@ -160,7 +159,7 @@ const struct cmd_spec cmd_rollout_promote = {
 };
 
 const struct cmd_spec cmd_rollout_abort = VERB("rollout abort",
-	"back to the split before the rollout, at once",
+	"back to the split before it",
 	"  Publishes the share from before the rollout (one store, no analysis\n"
 	"  first) and ends it, aborted.\n",
 	service_param);

@@ -41,7 +41,7 @@ static void usage(FILE *f)
 "  so bgxdp exits after each command and the data plane keeps running.\n\n"
 "COMMANDS\n");
 	for (size_t i = 0; i < cli_command_count; i++)
-		fprintf(f, "  %-15s %s\n", cmds[i]->name, cmds[i]->summary);
+		fprintf(f, "  %-16s %s\n", cmds[i]->name, cmds[i]->summary);
 	fprintf(f,
 "\nGLOBAL OPTIONS\n"
 "  --pin-dir DIR\n"
