@@ -126,6 +126,7 @@ const struct cmd_spec cmd_rollout_status = {
 	{                                                                       \
 		.name = name_, .summary = summary_, .synopsis = "[--service NAME]", \
 		.description = description_, .params = params_,                  \
+		.examples = "  bgxdp " name_ "\n  bgxdp " name_ " --service web\n", \
 		.params_size = sizeof(struct rollout_verb_params),               \
 		.exit_status = rollout_exit, .changes_state = true, .in_agent = true, \
 	}
@@ -153,6 +154,9 @@ const struct cmd_spec cmd_rollout_promote = {
 "  --full publishes 100 % at once and ends the rollout, succeeded.\n",
 	.params = promote_params,
 	.params_size = sizeof(struct rollout_verb_params),
+	.examples =
+"  bgxdp rollout promote                 # a --pause-at gate opens\n"
+"  bgxdp rollout promote --full --service web\n",
 	.exit_status = rollout_exit,
 	.changes_state = true,
 	.in_agent = true,

@@ -269,6 +269,7 @@ struct bgx_backend_view {
 	__u64 live_flows;               /* BGX_SNAP_FLOWS: entries not idled out */
 	__u64 open_flows;               /* BGX_SNAP_FLOWS: of those, not closing (no FIN/RST yet) */
 	struct backend_counters counters;       /* BGX_SNAP_COUNTERS */
+	struct backend_connect connect;         /* BGX_SNAP_COUNTERS: handshake times */
 };
 
 struct bgx_color_view {
