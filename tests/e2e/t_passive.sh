@@ -38,7 +38,10 @@ r1=$(resets)
 log "$N connections refused by g1's host: bgxdp_backend_resets_total of green's backends +$((r1 - r0))"
 
 # 2. handshake times of a slow server
-if ! BGX_QUIET=1 bgx metrics | grep -q '^bgxdp_backend_connect_seconds_bucket'; then
+# (the exposition read whole first: grep -q would stop reading early and,
+# with pipefail, a writer's SIGPIPE would read as "not there")
+exposition=$(BGX_QUIET=1 bgx metrics)
+if ! grep -q '^bgxdp_backend_connect_seconds_bucket' <<<"$exposition"; then
 	log "SKIP handshake times: this data plane does not time handshakes (no bgxdp_backend_connect_seconds)"
 	log "PASS"
 	exit 0
