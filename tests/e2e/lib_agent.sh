@@ -236,7 +236,7 @@ out = []
 for line in open(sys.argv[1]):
     r = json.loads(line)
     if not r["ok"] and int(sys.argv[2]) <= r["t"] * 1000 < int(sys.argv[3]):
-        out.append("%.3f %s" % (r["t"], r.get("err")))
+        out.append("%.3f port %s %s" % (r["t"], r.get("port"), r.get("err")))
 print("; ".join(out[:3]))
 PY
 }

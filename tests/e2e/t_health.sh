@@ -6,6 +6,11 @@
 # fail.  Restarted, it is back within rise x interval + 1 s and gets new
 # flows again.  Prints the detection time, the failed connections in that
 # window and the recovery time.
+#   Then passive suspicion: with checks only every 10 s (fastinter 250 ms),
+# g1 killed again is out of the ring within 1.5 s (active checks alone could
+# take up to fall 2 x 10 s + timeout): the resets its host sends to the
+# clients' SYNs get it checked at once, and the agent says so.  (Needs a
+# data plane with passive signals: skipped, saying so, without.)
 set -uo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -63,4 +68,37 @@ log "after detection: $after_all new connections, 0 failed ($pinned more failed 
 # the metrics count the checks that failed
 n=$(metric "bgxdp_backend_health_checks_total{service=\"$SERVICE\",color=\"green\",backend=\"$(backend_hp g1)\",result=\"refused\"}")
 ((${n:-0} >= 2)) || fail "metrics: g1's refused checks '$n', want >= 2"
+
+# 2. passive suspicion
+if ! grep -q '^bgxdp_backend_resets_total' <<<"$(BGX_QUIET=1 bgx metrics)"; then
+	log "SKIP passive suspicion: this data plane has no per-backend reset counters"
+	log "PASS"
+	exit 0
+fi
+bgx health "$SERVICE" --interval 10s --timeout 200ms --fastinter 250ms || fail "bgxdp health --interval 10s"
+e2e_sleep 1.5
+ratecheck_start load2 "$RATE"
+e2e_sleep 2
+t_kill2=$(now_ms)
+backend_kill g1
+log "killed g1's server again (checks every 10 s now)"
+wait_health g1 down 5
+t_down2=$(history_ms health.down "$(backend_hp g1)")
+detect2=$((t_down2 - t_kill2))
+((t_down2 > t_kill2 && detect2 <= 1500)) ||
+	fail "with checks every 10 s, g1 left the ring ${detect2} ms after it died (limit with passive suspicion: 1.5 s)"
+grep -F "$SERVICE green $(backend_hp g1) suspected: " "$AGENT_LOG" | grep -q " resets from it" ||
+	fail "the agent did not say it suspected g1 from its resets: $(tail -n 5 "$AGENT_LOG")"
+e2e_sleep 1
+ratecheck_stop load2
+window2_all=$(rc_count load2 "$t_kill2" "$t_down2" all)
+window2_failed=$(rc_count load2 "$t_kill2" "$t_down2" failed)
+# both runs in one file, so a port pinned to g1 in the first (its refused
+# SYN's half-open entry lives 30 s) counts as pinned in the second too
+cat "$WORK/load.jsonl" "$WORK/load2.jsonl" >"$WORK/both.jsonl"
+after2_failed=$(rc_count both $((t_down2 + 100)) 99999999999999 fresh)
+pinned2=$(rc_count both $((t_down2 + 100)) 99999999999999 pinned)
+((after2_failed == 0)) ||
+	fail "$after2_failed connections failed after g1 left the ring (passive): $(rc_failures both $((t_down2 + 100)) 99999999999999)"
+log "passive suspicion (interval 10 s, fastinter 250 ms): g1 out of the ring ${detect2} ms after it died (limit 1500 ms); $window2_failed of $window2_all new connections failed in that window, 0 after it ($pinned2 pinned)"
 log "PASS"

@@ -37,7 +37,7 @@ wait_health g2 up 3
 ratecheck_start load 100
 e2e_sleep 1
 t0=$(now_ms)
-bgx rollout start green --steps 10,50,100 --interval 2s --min-samples 20 --wait
+bgx rollout start green --steps 10,50,100 --interval 2s --min-samples 8 --wait
 rc=$?
 t1=$(now_ms)
 ((rc == 0)) || fail "rollout start --wait exited $rc, want 0"
