@@ -50,13 +50,17 @@ PY
 delay=$((t_abort - first))
 ((delay <= INTERVAL_MS + 1000)) || fail "share back to 0 ${delay} ms after the first reset (limit: interval + 1 s)"
 blue_ok=$(($(rc_count load 0 99999999999999 ok "blue b1") + $(rc_count load 0 99999999999999 ok "blue b2")))
-failed=$(rc_count load 0 99999999999999 failed)
+# a request from a client port whose earlier connection green reset finds
+# that flow's entry (a backend's reset does not close it) and goes to green
+# again without being a new flow: counted apart (pinned)
+failed=$(rc_count load 0 99999999999999 fresh)
+pinned=$(rc_count load 0 99999999999999 pinned)
 blue_new=$(($(flows_created blue) - blue0))
 green_new=$(($(flows_created green) - green0))
 ((blue_ok == blue_new)) || fail "blue: $blue_new new flows but $blue_ok requests answered: some failed"
-((failed == green_new)) || fail "$failed requests failed but green got $green_new new flows"
+((failed == green_new)) || fail "$failed requests failed on a new flow but green got $green_new new flows"
 log "aborted at the first step: share back to 0 ${delay} ms after the first reset (limit $((INTERVAL_MS + 1000)) ms)"
-log "requests: blue $blue_new, 0 failed; green $green_new, $failed failed (reset by the servers)"
+log "requests: blue $blue_new, 0 failed; green $green_new, $failed failed (reset by the servers); $pinned more reset on a port still pinned to green"
 abort=$(history_entry rollout.abort)
 python3 - <<PY || fail "history's abort does not name the check and its figure: $abort"
 import json
