@@ -37,9 +37,10 @@ USER_HDRS  := $(wildcard user/*/*.h) $(SHARED_HDRS)
 LIB_SRCS   := $(wildcard user/lib/*.c)
 CLI_SRCS   := $(filter-out user/cli/main.c,$(wildcard user/cli/*.c))
 AGENT_SRCS := $(filter-out user/agent/main.c,$(wildcard user/agent/*.c))
-# The one file of user/agent/ the command links too: the Prometheus text of
-# `bgxdp metrics` (no library of its own).
-CLI_AGENT_SRCS := user/agent/prometheus.c
+# The files of user/agent/ the command links too (jansson at most, no
+# library of the agent's): the Prometheus text of `bgxdp metrics`, and the
+# health settings `bgxdp health` stores for the agent.
+CLI_AGENT_SRCS := user/agent/prometheus.c user/agent/health_settings.c user/agent/health_json.c user/agent/health_desired.c
 # Everything but the main()s: what the unit tests and fuzz harnesses link.
 CORE_SRCS  := $(LIB_SRCS) $(CLI_SRCS) $(AGENT_SRCS)
 objs        = $(patsubst user/%.c,$(BUILD)/$(1)/%.o,$(2))

@@ -133,14 +133,26 @@ static inline __u64 cfg_next_generation(__u64 word)
 #define BACKEND_DRAIN          2       /* out of the ring, keeps its flows */
 #define BACKEND_DOWN           3       /* out of the ring, marked down */
 
+/*
+ * A backend's health, as the agent's checks judge it.  Control plane only:
+ * the data plane reads addr, port, family, state and weight, never this.
+ * Ring membership is the admin state (BACKEND_UP) and the health together,
+ * see bgx_backend_takes_flows() in user/lib/libbgxdp.h.
+ */
+#define BACKEND_HEALTH_NONE    0       /* not judged (no checks, checks off): serves */
+#define BACKEND_HEALTH_UP      1       /* passing its checks: serves */
+#define BACKEND_HEALTH_DOWN    2       /* failing its checks: out of the ring */
+#define BACKEND_HEALTH_PENDING 3       /* added while checks run: out until it passes one */
+
 /* `backends` array, index backend_index(service, color, slot). */
 struct backend {
 	__u8  addr[BGXDP_ADDR_LEN];
 	__be16 port;
 	__u8  family;
-	__u8  state;                   /* BACKEND_* */
+	__u8  state;                   /* BACKEND_* (admin state) */
 	__u16 weight;                  /* relative Maglev weight, 1..1000 */
-	__u16 pad;
+	__u8  health;                  /* BACKEND_HEALTH_*, control plane only */
+	__u8  pad;
 };
 
 /*
@@ -153,10 +165,14 @@ struct maglev_ring {
 	__u16 pad[3];
 };
 
-/* Does the backend take new flows (is it placed in its color's ring)? */
+/* Is the backend placed in its color's ring: admin state up and health not
+ * against it.  The control plane applies the service-wide fail-open rule
+ * before building a ring (bgx_ring_members()), so this is all the ring
+ * builder needs to look at. */
 static inline int backend_in_ring(const struct backend *b)
 {
-	return b->state == BACKEND_UP;
+	return b->state == BACKEND_UP && b->health != BACKEND_HEALTH_DOWN &&
+	       b->health != BACKEND_HEALTH_PENDING;
 }
 
 static inline __u32 backend_index(__u32 service_id, __u32 color, __u32 slot)

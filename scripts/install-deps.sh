@@ -28,7 +28,7 @@ PACKAGES=(
 	etcd-server     # a real etcd for the fleet tests
 	openssl         # TLS certificates for the etcd TLS tests
 	libyaml-dev     # declarative config files: parser with line/column marks, emitter
-	prometheus      # promtool, to check the metrics exposition in tests
+	prometheus      # promtool (metrics exposition checks) and the server the rollout PromQL test queries
 	iproute2        # ip netns / veth / bridge / tc for the e2e topology
 	ethtool         # disable checksum offload on test veths
 	curl            # real HTTP client in e2e tests and the demo

@@ -169,6 +169,58 @@ row 2 "--listen '127\.0\.0\.1:0'.*bad port"  serve --listen 127.0.0.1:0
 row 2 "--listen '\[::1\]:65536'"             serve --listen '[::1]:65536'
 row 1 "cannot listen on 10\.9\.9\.9:9477"    serve --listen 10.9.9.9:9477
 
+# --- health: durations, counts, paths, codes ---------------------------------
+row 2 "--interval '0'"                    health web --interval 0
+row 2 "--interval '1d'"                   health web --interval 1d
+row 2 "--interval '50ms'.*100"            health web --interval 50ms
+row 2 "--interval '2h'"                   health web --interval 2h
+row 2 "--interval '-1s'"                  health web --interval -1s
+row 2 "--timeout '5ms'"                   health web --timeout 5ms
+row 2 "timeout 1s must be shorter than the interval \(1s\)" health web --timeout 1s
+row 2 "timeout 2s must be shorter than the interval \(1s\)" health web --timeout 2s --interval 1s
+row 2 "--rise '0'.*1\.\.100"               health web --rise 0
+row 2 "--fall '101'.*1\.\.100"             health web --fall 101
+row 2 "--fall 'two'"                      health web --fall two
+row 2 "--port '0'"                        health web --port 0
+row 2 "--port '65536'"                    health web --port 65536
+row 2 "HTTP check path 'healthz' must start with '/'" health web --http healthz
+row 2 "HTTP check path '/a b'"             health web --http '/a b'
+row 2 "--http: path longer than 255"      health web --http "/$LONG300"
+row 2 "--expect '600'"                    health web --http / --expect 600
+row 2 "--expect '399-200'"                health web --http / --expect 399-200
+row 2 "--expect '2xx'"                    health web --http / --expect 2xx
+row 2 "--expect '200,'"                   health web --http / --expect 200,
+row 2 "--expect needs --http"             health web --expect 200
+row 2 "--tcp and --http"                  health web --tcp --http /
+row 2 "--off takes no other check option" health web --off --http /
+row 2 "fastinter 5s is out of range"      health web --fastinter 5s
+row 1 "no service named 'nosuch'"         health nosuch
+row 2 "missing argument NAME"             health
+row 2 "--since '1d'"                      history --since 1d
+
+# --- rollouts, verify, wait drained -----------------------------------------------
+row 2 "--steps must rise strictly"        rollout start green --service web --steps 50,10,100 --interval 2s
+row 2 "--steps: \"120\" is not a percentage" rollout start green --service web --steps 10,120 --interval 2s
+row 2 "the last step must be 100"         rollout start green --service web --steps 10,50 --interval 2s
+row 2 "--interval '50ms'"                 rollout start green --service web --steps 10,100 --interval 50ms
+row 2 "missing required option --steps"   rollout start green --service web --interval 2s
+row 2 "only http:// or https://"          rollout start green --service web --steps 10,100 --interval 2s --prometheus ftp://x --query up --max 1
+row 2 "--query 'up' needs --max V or --min V" rollout start green --service web --steps 10,100 --interval 2s --prometheus http://x --query up
+row 2 "--max 1: no --query before it"     rollout start green --service web --steps 10,100 --interval 2s --max 1
+row 2 "--query needs --prometheus URL"    rollout start green --service web --steps 10,100 --interval 2s --query up --max 1
+row 2 "--max-failure-ratio 2: accepted 0 to 1" rollout start green --service web --steps 10,100 --interval 2s --max-failure-ratio 2
+row 2 "--max-error-ratio-vs-stable"       rollout start green --service web --steps 10,100 --interval 2s --max-error-ratio-vs-stable 0.5x
+row 2 "--pause-at 30.00: not one of the steps" rollout start green --service web --steps 10,100 --interval 2s --pause-at 30
+row 1 "no agent runs on state dir"        rollout start green --service web --steps 10,100 --interval 2s
+row 1 "no service named 'nosuch'"         rollout start green --service nosuch --steps 10,100 --interval 2s
+row 2 "--verify '50ms'"                   set green --service web --verify 50ms
+row 1 "no agent runs on state dir"        set green --service web --verify 5s
+row 1 "no rollout in"                     rollout pause
+row 2 "color.*'purple'"                   wait drained purple --service web
+row 2 "--timeout '0'"                     wait drained blue --service web --timeout 0
+row 1 "no service named 'nosuch'"         wait drained blue --service nosuch
+row 2 "--since 'soon'"                    history --since soon
+
 # --- global ------------------------------------------------------------------
 row 2 "unknown command 'frobnicate'"         frobnicate
 row 2 "missing command"

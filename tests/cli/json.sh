@@ -93,6 +93,19 @@ else
 	failc "status -j -p differs from -j or is not indented"
 fi
 
+ok "health" '.service == "web" and .settings.kind == "http" and .settings.path == "/healthz" and
+	.settings.interval_ms == 2000 and .agent_pid == null' health web --http /healthz --interval 2s
+ok "history" '(.entries | length) > 0 and ([.entries[] | select(.what == "health" and .actor == "cli")] | length) == 1 and
+	(.entries[0] | has("time") and has("uid") and has("command"))' history --service web
+ok "status (health)" '.services[0].health_checks.kind == "http" and .agent.pid == null and
+	(.services[0].backends.blue[0] | has("admin") and has("health") and has("in_ring") and has("open_flows"))' \
+	status --service web
+ok "rollout status (none)" '.rollouts == []' rollout status
+ok "wait drained" '.drained == true and .open_flows == 0 and (.waited_for | startswith("web blue"))' \
+	wait drained blue --service web --timeout 1s
+refused "usage: bad steps" 2 rollout start green --service web --steps 50,10,100 --interval 2s
+refused "refused: no agent" 1 rollout start green --service web --steps 10,100 --interval 2s
+refused "usage: bad duration" 2 health web --interval 1d
 refused "usage: bad color" 2 set purple --service web
 refused "usage: unknown option" 2 status --nope
 refused "usage: unknown command" 2 nosuch

@@ -4,7 +4,7 @@
 # cli_begin creates, all owned by this process (ID = $$):
 #   netns bgxcli-ID with a veth pair d0/d0p (up); bgxdp attaches to d0,
 #   pin dir /sys/fs/bpf/bgxcli-ID,
-#   work dir /tmp/bgxcli-ID,
+#   work dir /tmp/bgxcli-ID (and the state dir in it, $BGXDP_STATE_DIR),
 # and an EXIT trap that detaches, removes the pins, the netns and the work dir
 # and kills the processes listed in CLI_PIDS.  bgxdp runs in the netns via
 # nsenter --net (ip netns exec would remount /sys and hide /sys/fs/bpf).
@@ -24,6 +24,10 @@ CLI_PIDS=()
 CLI_NAME=${CLI_NAME:-cli}
 PASSED=0
 FAILED=0
+
+# The history and stored settings of the commands the suites run stay in
+# the work dir, never in the machine's /var/lib/bgxdp.
+export BGXDP_STATE_DIR=$WORK/state
 
 # Sanitizer reports go to files in $WORK/san (checked by san_clean) and
 # exit with codes no bgxdp path uses, so they can never pass as exit 1.

@@ -203,7 +203,7 @@ mac_of() { ip -n "$NS" -j link show "$1" | jq -r '.[0].address'; }
 nsenter --net="/run/netns/$NS" /usr/bin/python3 "$CLI_DIR/packets.py" "${IFACE}p" \
 	"$(mac_of "${IFACE}p")" "$(mac_of "$IFACE")" >"$WORK/packets.out" 2>&1 ||
 	die "packet sender failed: $(cat "$WORK/packets.out")"
-config_of() { jq -S 'del(.services[].flows)' "$1"; }
+config_of() { jq -S 'del(.services[].flows, .services[].open_flows, .services[].backends[][].flows, .services[].backends[][].open_flows)' "$1"; }
 bgx status --json >"$WORK/status.now" 2>&1
 # New flows: a SYN or a first datagram is recorded half-open (it reaches
 # `flows`, which status counts, only once it proves real), so count the

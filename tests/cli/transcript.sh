@@ -20,7 +20,8 @@ EXPECTED=$CLI_DIR/transcript.expected
 mode=${1:-print}
 
 normalize() {
-	sed -E -e "s#$PIN_DIR#PINDIR#g" \
+	sed -E -e "s#$PIN_DIR#PINDIR#g" -e "s#$BGXDP_STATE_DIR#STATEDIR#g" \
+		-e 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z /TIME /' \
 		-e 's/ifindex [0-9]+/ifindex N/g; s/"ifindex":[0-9]+/"ifindex":N/g' \
 		-e 's/last change [0-9T:-]+Z/last change TIME/; s/"last_change_unix_ns":[0-9]+/"last_change_unix_ns":T/g' \
 		-e 's/^(bgxdp_last_change_timestamp_seconds\{[^}]*\}) [0-9.e+]+$/\1 T/' \
@@ -46,8 +47,9 @@ script() {
 	local c
 	run --help
 	for c in attach detach upgrade "service add" "service del" "backend add" "backend del" \
-		"backend drain" "backend up" "backend down" set weight rollback status stats \
-		metrics serve apply export save; do
+		"backend drain" "backend up" "backend down" set weight rollback health "rollout start" \
+		"rollout status" "rollout pause" "rollout resume" "rollout promote" "rollout abort" \
+		"wait drained" status stats history metrics agent serve apply export save; do
 		# shellcheck disable=SC2086  # the group and its subcommand are two words
 		run $c --help
 	done
@@ -81,6 +83,12 @@ script() {
 	run backend del web blue 10.1.0.2:8080
 	run backend del web blue 10.1.0.9:8080
 	run backend down web6 blue '[fd00:1::1]:8080'
+	run health web --http /healthz --expect 200-299 --interval 2s --timeout 300ms
+	run health web --interval 1s --timeout 1s
+	run health web --expect 200
+	run health web --tcp --http /
+	run health nosuch
+	run health web6 --off
 	run status
 	run status --json
 	run status --service web6 --json
@@ -92,6 +100,12 @@ script() {
 	run upgrade
 	run service del web6
 	run service del web6
+	run rollout start green --service web --steps 10,50,100 --interval 2s
+	run rollout start green --service web --steps 50,10,100 --interval 2s
+	run rollout status
+	run wait drained blue --service web --timeout 1s
+	run history --service web6
+	run history --since 0
 	run -v weight green 20
 	run weight green 0 -v
 	run status

@@ -50,7 +50,9 @@ SERVICE=web
 PIN_DIR=/sys/fs/bpf/bgxdp-e2e-$ID
 WORK=/tmp/$TAG
 
+STATE_DIR=$WORK/state   # the state dir every bgxdp command and the agent use
 PIDS=()          # processes this test started (killed by PID on exit)
+declare -A B_PID=()   # backend name -> PID of its server
 ATTACHED=0       # bgxdp attached on $LB_IF
 E2E_NAME=e2e
 E2E_CLEANED=0
@@ -133,7 +135,12 @@ e2e_cleanup() {
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
 	done
-	# 5. work dir (logs shown first when the test failed)
+	# 5. work dir (logs shown first when the test failed; the state dir's
+	#    history too)
+	if ((rc != 0)) && [[ -s $STATE_DIR/history.jsonl ]]; then
+		echo "---- history (last 20 entries)"
+		tail -n 20 "$STATE_DIR/history.jsonl"
+	fi
 	if ((rc != 0)) && [[ -d $WORK ]]; then
 		local f
 		for f in "$WORK"/*.log; do
@@ -142,6 +149,7 @@ e2e_cleanup() {
 			tail -n 20 "$f"
 		done
 	fi
+	[[ -n ${E2E_KEEP_WORK:-} ]] && return "$rc"
 	[[ $WORK == /tmp/bgx-e2e-* ]] && rm -rf -- "$WORK"
 	return "$rc"
 }
@@ -165,7 +173,8 @@ in_lb() { ip netns exec "$NS_LB" "$@"; }
 bgx() {
 	[[ -x $BGXDP ]] || fail "bgxdp binary not found: $BGXDP (build it with make, or set BGXDP=path)"
 	[[ -n ${BGX_QUIET:-} ]] || log "\$ bgxdp $*"
-	timeout 20 nsenter --net="/run/netns/$NS_LB" env BGXDP_PIN_DIR="$PIN_DIR" "$BGXDP" "$@"
+	timeout 20 nsenter --net="/run/netns/$NS_LB" env BGXDP_PIN_DIR="$PIN_DIR" \
+		BGXDP_STATE_DIR="$STATE_DIR" "$BGXDP" "$@"
 }
 
 # One HTTP GET from the client; prints the body.  Non-zero on any failure.
@@ -224,14 +233,27 @@ topo_up() {
 	done
 
 	# one HTTP server per backend
-	for b in "${BACKENDS[@]}"; do
-		ip netns exec "$(ns_of "$b")" python3 -u "$E2E_DIR/server.py" \
-			--color "${B_COLOR[$b]}" --name "$b" --port "$B_PORT" --tag "$TAG" \
-			>"$WORK/server-$b.log" 2>&1 &
-		PIDS+=($!)
-	done
+	for b in "${BACKENDS[@]}"; do backend_start "$b"; done
 
 	topo_wait
+}
+
+# backend_start NAME [server.py options]: (re)start the backend's HTTP server.
+backend_start() {
+	local b=$1
+	shift
+	ip netns exec "$(ns_of "$b")" python3 -u "$E2E_DIR/server.py" \
+		--color "${B_COLOR[$b]}" --name "$b" --port "$B_PORT" --tag "$TAG" "$@" \
+		>>"$WORK/server-$b.log" 2>&1 &
+	B_PID[$b]=$!
+	PIDS+=($!)
+}
+
+# backend_kill NAME: kill -9 the backend's server (its host answers RST).
+backend_kill() {
+	kill -KILL "${B_PID[$1]}" 2>/dev/null
+	wait "${B_PID[$1]}" 2>/dev/null
+	return 0
 }
 
 # Wait until no address is tentative and every backend answers the client

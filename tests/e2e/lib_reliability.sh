@@ -23,13 +23,18 @@ prog_map_ids() {    # PROG_ID: its maps' ids, sorted, one line
 }
 
 # status_config FILE: the part of `status --json` a command changes (share,
-# generation, changes, backends with their states), flows left out.
+# generation, changes, backends with their states), flow counts left out.
 status_config() {
 	python3 - "$1" <<'PY'
 import json, sys
 st = json.load(open(sys.argv[1]))
 for s in st["services"]:
     s.pop("flows", None)
+    s.pop("open_flows", None)
+    for c in s["backends"].values():
+        for b in c:
+            b.pop("flows", None)
+            b.pop("open_flows", None)
 print(json.dumps(st["services"], sort_keys=True))
 PY
 }

@@ -6,6 +6,8 @@
 set -uo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/lib_agent.sh
+. "$(dirname "$0")/lib_agent.sh"
 e2e_begin "metrics/ipv${1:-4}" "${1:-4}"
 need promtool
 
@@ -19,12 +21,6 @@ lb_setup
 BGX_QUIET=1 bgx metrics >"$WORK/before.prom" || fail "bgxdp metrics"
 promtool check metrics <"$WORK/before.prom" || fail "promtool check metrics rejects the exposition"
 log "promtool check metrics: clean"
-# Every metric the Grafana dashboard queries exists in the exposition.
-dashboard="$E2E_DIR/../../contrib/grafana/bgxdp.json"
-for name in $(grep -o 'bgxdp_[a-z_]*' "$dashboard" | sort -u); do
-	grep -q "^# TYPE $name " "$WORK/before.prom" || fail "dashboard queries $name, which bgxdp metrics does not export"
-done
-log "every metric of contrib/grafana/bgxdp.json is exported"
 
 sel="service=\"$SERVICE\""
 [[ $(metric bgxdp_packets_total "$sel,color=\"green\",direction=\"to_backend\"") == 0 ]] ||
@@ -137,4 +133,20 @@ in_lb curl -s -o /dev/null --max-time 2 "$url/metrics" &
 kill -KILL "$serve_pid"
 wait "$serve_pid" 2>/dev/null
 expect_color green 3
+
+# The agent's /metrics: the instance's exposition and the agent's families
+# (health checks, rollouts: a verified flip makes one), promtool clean; every
+# metric the Grafana dashboard queries is in it.
+bgx health "$SERVICE" --interval 500ms --timeout 200ms >/dev/null || fail "bgxdp health"
+agent_start
+bgx set blue --verify 1s --min-samples 3 >/dev/null || fail "set blue --verify 1s"
+expect_color blue 5
+BGX_QUIET=1 bgx rollout status --watch --timeout 10s >/dev/null || fail "the verified flip did not succeed"
+agent_metrics >"$WORK/agent.prom" || fail "the agent's /metrics"
+promtool check metrics <"$WORK/agent.prom" || fail "promtool check metrics rejects the agent's exposition"
+dashboard="$E2E_DIR/../../contrib/grafana/bgxdp.json"
+for name in $(grep -o 'bgxdp_[a-z_]*' "$dashboard" | sort -u); do
+	grep -q "^# TYPE $name " "$WORK/agent.prom" || fail "dashboard queries $name, which the agent does not export"
+done
+log "the agent's /metrics: promtool clean; every metric of contrib/grafana/bgxdp.json is exported"
 log "PASS"

@@ -12,6 +12,7 @@
 #include "bgxdp.skel.h"
 #include "bgxdp_hash.h"
 #include "helpers_cp.h"
+#include "libbgxdp.h"
 #include "maglev.h"
 
 static void read_elem(struct bpf_map *map, __u32 key, void *value, size_t size)
@@ -74,6 +75,7 @@ void state_read(struct bgxdp *skel, struct state_view *v)
 				b->family = bk[i].family;
 				b->state = bk[i].state;
 				b->weight = bk[i].weight;
+				b->health = bk[i].health;
 				s->n[c]++;
 			}
 			qsort(s->backends[c], (size_t)s->n[c], sizeof(s->backends[c][0]), cmp_backend);
@@ -176,27 +178,42 @@ static void check_filter_superset(struct bgxdp *skel, const char *where)
 	}
 }
 
+/* A service's slots as the ring builder must see them: the one rule of
+ * libbgxdp.h (admin state, health, fail open). */
+static void service_members(struct bgxdp *skel, __u32 id,
+			    struct backend members[BGXDP_COLORS][BGXDP_MAX_BACKENDS])
+{
+	static struct backend bk[BGXDP_COLORS][BGXDP_MAX_BACKENDS];
+	bool open;
+
+	for (__u32 c = 0; c < BGXDP_COLORS; c++)
+		color_slots(skel, id, c, bk[c]);
+	open = bgx_health_fails_open(bk[BGXDP_BLUE], bk[BGXDP_GREEN]);
+	for (__u32 c = 0; c < BGXDP_COLORS; c++)
+		bgx_ring_members(bk[c], open, members[c]);
+}
+
 /* Packets: a published color's live ring points only at backends that take
  * new flows. */
 static void check_live_rings(struct bgxdp *skel, const char *where)
 {
 	static struct maglev_ring ring;
-	static struct backend bk[BGXDP_MAX_BACKENDS];
+	static struct backend bk[BGXDP_COLORS][BGXDP_MAX_BACKENDS];
 
 	for (__u32 id = 0; id < BGXDP_MAX_SERVICES; id++) {
 		__u64 w = word_of(skel, id);
 
 		if (!(w & CFG_CONFIGURED))
 			continue;
+		service_members(skel, id, bk);
 		for (__u32 c = 0; c < BGXDP_COLORS; c++) {
 			if (!(w & CFG_HAS_BACKENDS(c)))
 				continue;
-			color_slots(skel, id, c, bk);
 			read_elem(skel->maps.maglev_rings, ring_index(id, c, cfg_ring_buffer(w, c)),
 				  &ring, sizeof(ring));
 			for (__u32 i = 0; i < BGXDP_RING_SIZE; i++)
 				if (ring.slots[i] >= BGXDP_MAX_BACKENDS ||
-				    !backend_in_ring(&bk[ring.slots[i]]))
+				    !backend_in_ring(&bk[c][ring.slots[i]]))
 					fail_msg("%s: service %u %s: the live ring points at slot %u, which does not take new flows",
 						 where, id, c ? "green" : "blue", ring.slots[i]);
 		}
@@ -236,7 +253,7 @@ static void check_service_whole(struct bgxdp *skel, __u32 id, const struct svc_m
 				const struct vip_filter *f)
 {
 	static struct maglev_ring want, live;
-	static struct backend bk[BGXDP_MAX_BACKENDS];
+	static struct backend members[BGXDP_COLORS][BGXDP_MAX_BACKENDS];
 	__u64 w = word_of(skel, id);
 	struct vip_value vv;
 
@@ -249,10 +266,11 @@ static void check_service_whole(struct bgxdp *skel, __u32 id, const struct svc_m
 	    (bpf_map__lookup_elem(skel->maps.services, &m->preview, sizeof(m->preview), &vv,
 				  sizeof(vv), 0) || vv.service_id != id || !(vv.flags & VIP_FLAG_PREVIEW)))
 		fail_msg("service %s: its preview address is not in the services map", m->name);
+	service_members(skel, id, members);
 	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
+		const struct backend *bk = members[c];
 		int n;
 
-		color_slots(skel, id, c, bk);
 		n = maglev_build(bk, BGXDP_MAX_BACKENDS, &want);
 		if (!n != !(w & CFG_HAS_BACKENDS(c)))
 			fail_msg("service %s %s: has-backends bit disagrees with its slots", m->name,

@@ -18,12 +18,14 @@ struct step_log {
 };
 
 /* What an operator would call the state: services, their addresses and
- * split, their backends and admin states (not generations or counters). */
+ * split, their backends, admin states and health (not generations or
+ * counters). */
 struct backend_view_cp {
 	__u8 addr[BGXDP_ADDR_LEN];
 	__be16 port;
 	__u8 family, state;
 	__u16 weight;
+	__u8 health;
 };
 
 struct service_state_cp {

@@ -180,6 +180,80 @@ static int op_rollback(struct bgx_instance *in, struct bgx_err *e)
 	return bgx_share_rollback(in, "web", NULL, e);
 }
 
+static int set_health(struct bgx_instance *in, const char *svc, __u32 color, const char *addr,
+		      __u8 health, struct bgx_err *e)
+{
+	struct bgx_backend_ref ref = { .service = svc, .color = color, .ep = ep(addr) };
+
+	return bgx_backend_set_health(in, &ref, health, NULL, e);
+}
+
+/* web, with green .21 failing its checks */
+static void base_web_green_down(struct bgx_instance *in)
+{
+	base_web(in);
+	OK(set_health(in, "web", BGXDP_GREEN, "10.1.0.21:80", BACKEND_HEALTH_DOWN, e));
+}
+
+/* web, every backend failing but green .22: one more and it fails open */
+static void base_web_one_healthy(struct bgx_instance *in)
+{
+	base_web_green_down(in);
+	OK(set_health(in, "web", BGXDP_BLUE, "10.1.0.11:80", BACKEND_HEALTH_DOWN, e));
+	OK(set_health(in, "web", BGXDP_BLUE, "10.1.0.12:80", BACKEND_HEALTH_DOWN, e));
+}
+
+/* web, every backend failing: the service fails open */
+static void base_web_all_down(struct bgx_instance *in)
+{
+	base_web_one_healthy(in);
+	OK(set_health(in, "web", BGXDP_GREEN, "10.1.0.22:80", BACKEND_HEALTH_DOWN, e));
+}
+
+/* web, blue .11 the only healthy backend, blue .12 and green failing */
+static void base_web_blue_one_healthy(struct bgx_instance *in)
+{
+	base_web_green_down(in);
+	OK(set_health(in, "web", BGXDP_GREEN, "10.1.0.22:80", BACKEND_HEALTH_DOWN, e));
+	OK(set_health(in, "web", BGXDP_BLUE, "10.1.0.12:80", BACKEND_HEALTH_DOWN, e));
+}
+
+static int op_health_down(struct bgx_instance *in, struct bgx_err *e)
+{
+	return set_health(in, "web", BGXDP_GREEN, "10.1.0.22:80", BACKEND_HEALTH_DOWN, e);
+}
+
+static int op_health_up(struct bgx_instance *in, struct bgx_err *e)
+{
+	return set_health(in, "web", BGXDP_GREEN, "10.1.0.21:80", BACKEND_HEALTH_UP, e);
+}
+
+/* the last healthy backend fails: health is ignored, every backend joins */
+static int op_health_fail_open(struct bgx_instance *in, struct bgx_err *e)
+{
+	return set_health(in, "web", BGXDP_GREEN, "10.1.0.22:80", BACKEND_HEALTH_DOWN, e);
+}
+
+/* one passes again: the others leave the rings of both colors */
+static int op_health_close(struct bgx_instance *in, struct bgx_err *e)
+{
+	return set_health(in, "web", BGXDP_BLUE, "10.1.0.11:80", BACKEND_HEALTH_UP, e);
+}
+
+/* draining the last healthy backend: it leaves, the failing ones join */
+static int op_drain_mixed(struct bgx_instance *in, struct bgx_err *e)
+{
+	return set_state(in, "web", BGXDP_BLUE, "10.1.0.11:80", BACKEND_DRAIN, e);
+}
+
+static int op_backend_add_checked(struct bgx_instance *in, struct bgx_err *e)
+{
+	struct bgx_backend_ref ref = { .service = "web", .color = BGXDP_GREEN,
+				       .ep = ep("10.1.0.23:80") };
+
+	return bgx_backend_add_checked(in, &ref, 1, NULL, e);
+}
+
 /* apply's unit: blue .11 weight 3, .12 drained; green .21 kept, .22
  * deleted, .23 added; green 7.5 %; all with one publish. */
 static int op_update(struct bgx_instance *in, struct bgx_err *e)
@@ -217,6 +291,12 @@ static const struct op_case op_cases[] = {
 	{ "share set", base_web, op_share },
 	{ "rollback", base_web, op_rollback },
 	{ "service update", base_web, op_update, true },
+	{ "health down", base_web_green_down, op_health_down },
+	{ "health up", base_web_green_down, op_health_up },
+	{ "health: fail open", base_web_one_healthy, op_health_fail_open },
+	{ "health: back from fail open", base_web_all_down, op_health_close },
+	{ "drain the last healthy", base_web_blue_one_healthy, op_drain_mixed },
+	{ "backend add, checked", base_web, op_backend_add_checked },
 };
 
 /* ---- 1. ordering rules, checked at each step ---- */
@@ -373,6 +453,17 @@ static void test_refusals_change_nothing(void **state)
 	OK(add_service(in, "api", "10.0.0.5:80", NULL, e));
 	state_read(skel, &before);
 	assert_int_equal(add_backend(in, "api", BGXDP_BLUE, "10.1.0.11:80", &e), -EADDRINUSE);
+	bgx_err_clear(&e);
+	/* a health value that does not exist */
+	assert_int_equal(set_health(in, "web", BGXDP_BLUE, "10.1.0.11:80", 9, &e), -EINVAL);
+	bgx_err_clear(&e);
+	/* a color whose backends all fail their checks gets no share */
+	OK(add_backend(in, "api", BGXDP_BLUE, "10.1.0.32:80", e));
+	OK(add_backend(in, "api", BGXDP_GREEN, "10.1.0.31:80", e));
+	OK(set_health(in, "api", BGXDP_GREEN, "10.1.0.31:80", BACKEND_HEALTH_DOWN, e));
+	state_read(skel, &before);
+	assert_int_equal(bgx_share_set(in, "api", 10000, NULL, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "passes its health checks"));
 	bgx_err_clear(&e);
 	/* a color without backends gets no share */
 	assert_int_equal(bgx_share_set(in, "api", 100, NULL, &e), -EINVAL);

@@ -10,12 +10,7 @@
 # Each script runs even if one before it failed; the target fails if any did.
 .PHONY: doc-test pkg-test
 
-# Stands in for `bgxdp agent` in the systemd test (sends READY=1 the agent's way).
-$(BUILD)/tests/notify_stub: tests/ops/notify_stub.c user/agent/sd_notify.c user/lib/bgx_err.c \
-		user/agent/sd_notify.h user/lib/bgx_err.h | $(BUILD)/tests
-	$(CC) $(COMMON_CFLAGS) $(CFLAGS) -o $@ tests/ops/notify_stub.c user/agent/sd_notify.c user/lib/bgx_err.c
-
-doc-test: $(BUILD)/bgxdp $(BUILD)/bgxdp-san man $(BUILD)/tests/notify_stub
+doc-test: $(BUILD)/bgxdp $(BUILD)/bgxdp-agent $(BUILD)/bgxdp-san man
 	@rc=0; for s in man completion systemd ansible; do \
 		echo "== tests/ops/$$s.sh"; \
 		BUILD=$(BUILD) BGXDP=$(BUILD)/bgxdp tests/ops/$$s.sh || rc=1; \

@@ -8,13 +8,15 @@
 #    namespaces (a container of the host's root filesystem, with a private
 #    /run and cgroup2), and starts the unit exactly as written, every
 #    sandboxing and capability line included.  A drop-in replaces only what
-#    the unit runs (`bgxdp apply` and `bgxdp agent` do not exist yet):
-#    attach + service + backends before, a stand-in agent that sends READY=1
-#    with the agent's sd_notify code, and a share change on reload.  Checked:
-#    start waits for READY=1, the pins are visible from outside the unit (the
-#    host's bpffs, not a private mount), reload applies, stop leaves the
-#    data plane attached, and two negative controls (no ReadWritePaths for
-#    bpffs; no CAP_PERFMON) make the start fail, so the test can tell.
+#    the unit runs: attach + service + backends before (instead of `bgxdp
+#    apply` of a file), the real `bgxdp agent`, and a share change on reload.
+#    Checked: start waits for the agent's READY=1, the agent runs under the
+#    unit's sandbox and capabilities (its state dir, its history, /metrics),
+#    the pins are visible from outside the unit (the host's bpffs, not a
+#    private mount), reload applies and the agent rereads (RELOADING=1,
+#    READY=1), stop leaves the data plane attached, and two negative controls
+#    (no ReadWritePaths for bpffs; no CAP_PERFMON) make the start fail, so
+#    the test can tell.
 #
 #   BGXDP=path  binary under test (default build/bgxdp); root for part 3.
 set -uo pipefail
@@ -50,8 +52,7 @@ for t in unshare nsenter ip findmnt; do need "$t"; done
 CG_ROOT=$(findmnt -t cgroup2 -n -o TARGET | head -n 1)
 [[ -n $CG_ROOT ]] || skip "no cgroup2 mounted: cannot give a test systemd its cgroup"
 [[ -x /lib/systemd/systemd ]] || skip "no /lib/systemd/systemd"
-make -s --no-print-directory -C "$REPO_DIR" BUILD="$BUILD" "$BUILD/tests/notify_stub" ||
-	fail "build notify_stub"
+[[ -x $BGXDP-agent ]] || fail "no $BGXDP-agent next to $BGXDP (make)"
 
 PIN_DIR=/sys/fs/bpf/bgxdp-sd-$ID
 STATE=bgxdp-sd-$ID
@@ -70,7 +71,7 @@ cat >"$TMP/units/bgxdp.service.d/test.conf" <<EOF
 DefaultDependencies=no
 ConditionPathExists=
 [Service]
-Environment=BGXDP_PIN_DIR=$PIN_DIR
+Environment=BGXDP_PIN_DIR=$PIN_DIR BGXDP_STATE_DIR=/var/lib/$STATE
 StateDirectory=
 StateDirectory=$STATE
 ExecStartPre=
@@ -79,7 +80,7 @@ ExecStartPre=/run/bgxdp-test/bgxdp service add web --vip 10.211.0.10:80
 ExecStartPre=/run/bgxdp-test/bgxdp backend add web blue 10.211.0.11:80
 ExecStartPre=/run/bgxdp-test/bgxdp backend add web green 10.211.0.21:80
 ExecStart=
-ExecStart=/run/bgxdp-test/notify_stub
+ExecStart=/run/bgxdp-test/bgxdp agent
 ExecReload=
 ExecReload=/run/bgxdp-test/bgxdp weight green 10
 ExecReload=/bin/kill -HUP \$MAINPID
@@ -96,7 +97,7 @@ set -e
 mount --make-rslave /
 mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /run/systemd/system /run/lock /run/bgxdp-test
-cp "$BGXDP" "$BUILD_DIR/tests/notify_stub" /run/bgxdp-test/
+cp "$BGXDP" "$BGXDP-agent" /run/bgxdp-test/
 cp -r "$TMP/units/." /run/systemd/system/
 umount -l /sys/fs/cgroup 2>/dev/null || true
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
@@ -128,7 +129,8 @@ sd_up() { [[ $(in_sd systemctl is-system-running 2>/dev/null) == @(running|degra
 wait_for 20 sd_up || fail "test systemd not running: $(in_sd systemctl is-system-running 2>&1)"
 log "systemd $(in_sd systemctl --version | head -n 1 | cut -d' ' -f2) runs as PID 1 of its namespaces (host pid $SD_PID)"
 
-in_sd ip link add v0 type veth peer name v1 && in_sd ip link set v0 up && in_sd ip link set v1 up ||
+in_sd ip link set lo up && in_sd ip link add v0 type veth peer name v1 && in_sd ip link set v0 up &&
+	in_sd ip link set v1 up ||
 	fail "veth in the test namespace"
 
 state() { in_sd systemctl show bgxdp.service -p ActiveState --value; }
@@ -144,8 +146,13 @@ timeout 30 nsenter -t "$SD_PID" -m -n -p systemctl start bgxdp.service || {
 }
 [[ $(state) == active ]] || fail "bgxdp.service is $(state) after start"
 status_text=$(in_sd systemctl show bgxdp.service -p StatusText --value)
-[[ $status_text == "notify stub serving" ]] || fail "StatusText '$status_text': READY/STATUS not received"
-pass "start: attach under the unit's sandbox and capabilities, READY=1 received (Type=notify)"
+[[ $status_text == "serving http://127.0.0.1:9477/metrics" ]] ||
+	fail "StatusText '$status_text': the agent's READY/STATUS not received"
+in_sd curl -fsS --max-time 2 http://127.0.0.1:9477/metrics | grep -q '^bgxdp_backend_health_checks_total\|^# TYPE bgxdp_backend_health_checks_total' ||
+	fail "the agent's /metrics lack its own families"
+grep -q '"what":"agent.start"' "/var/lib/$STATE/history.jsonl" 2>/dev/null ||
+	fail "the agent wrote no history in its state dir /var/lib/$STATE"
+pass "start: attach under the unit's sandbox and capabilities, the agent's READY=1 received (Type=notify), its /metrics and state dir work"
 
 [[ -e $PIN_DIR/prog_xdp_ingress ]] || fail "no pins at $PIN_DIR on the host: bpffs was private to the unit"
 json=$(BGXDP_PIN_DIR=$PIN_DIR "$BGXDP" status --json) || fail "status from the host"
@@ -156,15 +163,15 @@ pass "pins in the host's bpffs, XDP program on v0"
 timeout 30 nsenter -t "$SD_PID" -m -n -p systemctl reload bgxdp.service || fail "systemctl reload"
 json=$(BGXDP_PIN_DIR=$PIN_DIR "$BGXDP" status --json)
 [[ $json == *'"green_share_bp":1000'* ]] || fail "reload did not apply (green 10 %): $json"
-wait_for 5 test "$(in_sd systemctl show bgxdp.service -p StatusText --value)" = "notify stub reloaded" ||
-	fail "the agent stand-in did not get SIGHUP"
-pass "reload: ExecReload applied, agent got SIGHUP"
+[[ $(state) == active ]] || fail "bgxdp.service is $(state) after reload (the agent's RELOADING=1/READY=1)"
+pass "reload: ExecReload applied, the agent reread its settings and stayed ready"
 
 timeout 30 nsenter -t "$SD_PID" -m -n -p systemctl stop bgxdp.service || fail "systemctl stop"
 [[ $(state) == inactive ]] || fail "bgxdp.service is $(state) after stop"
 in_sd ip -d link show v0 | grep -q 'prog/xdp' || fail "stop removed the XDP program"
 [[ -e $PIN_DIR/prog_xdp_ingress ]] || fail "stop removed the pins"
-pass "stop: agent stopped, data plane still attached"
+grep -q '"what":"agent.stop"' "/var/lib/$STATE/history.jsonl" || fail "no agent.stop in the history"
+pass "stop: agent stopped (STOPPING=1, history), data plane still attached"
 
 in_sd env BGXDP_PIN_DIR="$PIN_DIR" "$BGXDP" detach v0 >/dev/null || fail "detach after stop"
 [[ ! -e $PIN_DIR ]] || fail "pins left after detach"

@@ -84,7 +84,8 @@ static void gen_health(struct gen *g, struct bgx_desired_health *h)
 		return;
 	h->check = gen_chance(g, 50) ? BGX_CHECK_HTTP : BGX_CHECK_TCP;
 	h->interval_ms = 1000 * (1 + gen_below(g, 3));
-	h->timeout_ms = gen_chance(g, 50) ? 0 : 250 * (1 + gen_below(g, 4));
+	/* shorter than the interval: a check ends before the next starts */
+	h->timeout_ms = gen_chance(g, 50) ? 0 : 250 * (1 + gen_below(g, 3));
 	h->rise = (__u16)gen_below(g, 4);
 	h->fall = (__u16)gen_below(g, 4);
 	h->port = gen_chance(g, 30) ? (__u16)(9000 + gen_below(g, 3)) : 0;

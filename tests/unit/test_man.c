@@ -329,16 +329,16 @@ static void test_complete_tables(void **state)
 	expect_completion("", "words\nthing\nsolo\n");
 	expect_completion("th", "words\nthing\n");
 	expect_completion("thing ", "words\nadd\ndel\n");
-	expect_completion("--", "words\n--pin-dir\n--verbose\n--json\n--pretty\n--help\n--version\n");
-	expect_completion("thing add web --", "words\n--vip\n--mode\n--quiet\n--pin-dir\n--verbose\n--json\n--pretty\n--help\n");
+	expect_completion("--", "words\n--pin-dir\n--state-dir\n--verbose\n--json\n--pretty\n--help\n--version\n");
+	expect_completion("thing add web --", "words\n--vip\n--mode\n--quiet\n--pin-dir\n--state-dir\n--verbose\n--json\n--pretty\n--help\n");
 	/* an option given once is not offered again */
-	expect_completion("thing add web --quiet --", "words\n--vip\n--mode\n--pin-dir\n--verbose\n--json\n--pretty\n--help\n");
+	expect_completion("thing add web --quiet --", "words\n--vip\n--mode\n--pin-dir\n--state-dir\n--verbose\n--json\n--pretty\n--help\n");
 	expect_completion("thing add web --mode ", "words\nfast\nslow\n");
 	expect_completion("thing add web -m s", "words\nslow\n");
 	expect_completion("thing add web --mode=f", "words\n--mode=fast\n");
 	/* the new name of an "add" is not completed; after it, options */
 	expect_completion("thing add ", "words\n");
-	expect_completion("thing add web ", "words\n--vip\n--mode\n--quiet\n--pin-dir\n--verbose\n--json\n--pretty\n--help\n");
+	expect_completion("thing add web ", "words\n--vip\n--mode\n--quiet\n--pin-dir\n--state-dir\n--verbose\n--json\n--pretty\n--help\n");
 	expect_completion("thing del web ", "words\nblue\ngreen\n");
 	expect_completion("thing del web blue 1.2.3.4:5 --file ", "files\n");
 	expect_completion("--pin-dir ", "dirs\n");

@@ -41,10 +41,12 @@ static int make_snapshot(void **state)
 	web->n_backends = 2;
 	strcpy(web->backends[0].address, "10.0.0.1:80");
 	web->backends[0].state = BACKEND_UP;
+	web->backends[0].takes_flows = true;
 	web->backends[0].counters.packets = 5;
 	strcpy(web->backends[1].address, "[fd00::1]:80");
 	web->backends[1].color = BGXDP_GREEN;
 	web->backends[1].state = BACKEND_DRAIN;
+	web->colors[BGXDP_GREEN].failover = true;
 	web->changes = 4;
 	web->last_change_unix_ns = 1700000000250000000ull;
 	snapshot.passed[PASS_NOT_VIP] = 42;
@@ -68,6 +70,9 @@ static void test_counters_and_gauges_carry_their_values(void **state)
 	assert_contains(text, "\nbgxdp_traffic_share_ratio{service=\"web\",color=\"green\"} 0.10000000000000001\n");
 	assert_contains(text, "\nbgxdp_flows_active{service=\"web\",color=\"blue\"} 3\n");
 	assert_contains(text, "\nbgxdp_backend_up{service=\"web\",color=\"blue\",backend=\"10.0.0.1:80\"} 1\n");
+	assert_contains(text, "\nbgxdp_color_failover{service=\"web\",color=\"green\"} 1\n");
+	assert_contains(text, "\nbgxdp_color_failover{service=\"web\",color=\"blue\"} 0\n");
+	assert_contains(text, "\nbgxdp_health_ignored{service=\"web\"} 0\n");
 	assert_contains(text, "\nbgxdp_backend_up{service=\"web\",color=\"green\",backend=\"[fd00::1]:80\"} 0\n");
 	assert_contains(text, "\nbgxdp_backend_packets_total{service=\"web\",color=\"blue\",backend=\"10.0.0.1:80\"} 5\n");
 	assert_contains(text, "\nbgxdp_config_changes_total{service=\"web\"} 4\n");

@@ -80,6 +80,7 @@ struct health_code_range {
 #define HEALTH_INTERVAL_MIN_MS 100
 #define HEALTH_INTERVAL_MAX_MS 3600000 /* 1 h */
 #define HEALTH_TIMEOUT_MIN_MS  10
+#define HEALTH_TIMEOUT_MAX_MS  60000   /* 1 min */
 #define HEALTH_COUNT_MAX       100     /* rise, fall: 1..100 */
 
 struct health_settings {

@@ -51,8 +51,8 @@ static int check_timing(const struct health_settings *s, struct bgx_err *err)
 	if (s->interval_ms < HEALTH_INTERVAL_MIN_MS || s->interval_ms > HEALTH_INTERVAL_MAX_MS)
 		return bgx_fail_usage(err, EINVAL, "interval %s is out of range (accepted: 100ms to 1h)",
 				      ms_text(s->interval_ms, a, sizeof(a)));
-	if (s->timeout_ms < HEALTH_TIMEOUT_MIN_MS)
-		return bgx_fail_usage(err, EINVAL, "timeout %s is too short (accepted: 10ms or more, "
+	if (s->timeout_ms < HEALTH_TIMEOUT_MIN_MS || s->timeout_ms > HEALTH_TIMEOUT_MAX_MS)
+		return bgx_fail_usage(err, EINVAL, "timeout %s is out of range (accepted: 10ms to 1m, "
 				      "shorter than the interval)", ms_text(s->timeout_ms, a, sizeof(a)));
 	if (s->timeout_ms >= s->interval_ms)
 		return bgx_fail_usage(err, EINVAL, "timeout %s must be shorter than the interval (%s)",

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * http_server.c - the read-only HTTP endpoint of `bgxdp serve`.
+ * http_server.c - the read-only HTTP endpoint of `bgxdp serve` and `bgxdp agent`.
  *
  * libmicrohttpd does the HTTP (parsing, keep-alive, concurrency); this file
  * only routes: GET /metrics renders a fresh snapshot, GET / links to it,
@@ -116,11 +116,54 @@ static int listen_on(const struct sockaddr *address)
 	return fd;
 }
 
+struct http_server {
+	struct MHD_Daemon *daemon;
+};
+
+int http_server_start(const struct sockaddr *address, const struct http_routes *routes,
+		      struct http_server **out)
+{
+	struct http_server *server = calloc(1, sizeof(*server));
+	int fd;
+
+	*out = NULL;
+	if (!server)
+		return -ENOMEM;
+	fd = listen_on(address);
+	if (fd < 0) {
+		free(server);
+		return fd;
+	}
+	server->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+					  (address->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+					  0, NULL, NULL, route_request, (void *)routes,
+					  MHD_OPTION_LISTEN_SOCKET, fd,
+					  MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)2,
+					  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+					  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+					  MHD_OPTION_END);
+	if (!server->daemon) {
+		close(fd);
+		free(server);
+		return -ENOMEM;
+	}
+	*out = server;
+	return 0;
+}
+
+void http_server_stop(struct http_server *server)
+{
+	if (!server)
+		return;
+	MHD_stop_daemon(server->daemon);
+	free(server);
+}
+
 int http_serve_until_signal(const struct sockaddr *address, const struct http_routes *routes)
 {
-	struct MHD_Daemon *daemon;
+	struct http_server *server;
 	sigset_t stop_signals;
-	int signal_number, fd;
+	int signal_number, err;
 
 	/* Block the stop signals in every thread (MHD's inherit the mask) and
 	 * take them synchronously here, so shutdown is an ordinary return. */
@@ -130,25 +173,11 @@ int http_serve_until_signal(const struct sockaddr *address, const struct http_ro
 	sigaddset(&stop_signals, SIGHUP);
 	if (pthread_sigmask(SIG_BLOCK, &stop_signals, NULL))
 		return -EINVAL;
-
-	fd = listen_on(address);
-	if (fd < 0)
-		return fd;
-	daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-				  (address->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-				  0, NULL, NULL, route_request, (void *)routes,
-				  MHD_OPTION_LISTEN_SOCKET, fd,
-				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)2,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-				  MHD_OPTION_END);
-	if (!daemon) {
-		close(fd);
-		return -ENOMEM;
-	}
+	if ((err = http_server_start(address, routes, &server)))
+		return err;
 	if (routes->on_ready)
 		routes->on_ready(routes->context);
 	sigwait(&stop_signals, &signal_number);
-	MHD_stop_daemon(daemon);
+	http_server_stop(server);
 	return 0;
 }

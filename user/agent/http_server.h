@@ -13,6 +13,14 @@ struct http_routes {
 	void *context;
 };
 
+struct http_server;
+
+/* Listen on `address` and serve from threads of the server's own until
+ * http_server_stop(); 0, or -errno if it cannot listen (EADDRINUSE, ...). */
+int http_server_start(const struct sockaddr *address, const struct http_routes *routes,
+		      struct http_server **out);
+void http_server_stop(struct http_server *server);
+
 /* Serves until SIGTERM, SIGINT or SIGHUP; 0, or -errno if it cannot start. */
 int http_serve_until_signal(const struct sockaddr *address, const struct http_routes *routes);
 

@@ -5,7 +5,9 @@
  * them, so that every other command starts without those libraries.
  */
 #include <string.h>
+#include "agent.h"
 #include "dispatch.h"
+#include "rollout_cmd.h"
 #include "serve.h"
 
 static const struct {
@@ -13,6 +15,15 @@ static const struct {
 	cli_run_fn run;
 } agent_runs[] = {
 	{ "serve", run_serve },
+	{ "agent", run_agent },
+	{ "rollout start", run_rollout_start },
+	{ "rollout status", run_rollout_status },
+	{ "rollout pause", run_rollout_pause },
+	{ "rollout resume", run_rollout_resume },
+	{ "rollout promote", run_rollout_promote },
+	{ "rollout abort", run_rollout_abort },
+	/* set --verify: a one-step rollout; a plain set runs as in bgxdp */
+	{ "set", run_set_verify },
 };
 
 static cli_run_fn find_run(const struct cmd_spec *spec)

@@ -85,6 +85,11 @@ static double flows_lost(const struct bgx_service_view *s, __u32 c)
 	return (double)s->colors[c].counters.flows_lost;
 }
 
+static double failover(const struct bgx_service_view *s, __u32 c)
+{
+	return s->colors[c].failover;
+}
+
 static double halfopen_evicted(const struct bgx_service_view *s, __u32 c)
 {
 	return (double)s->colors[c].counters.halfopen_evicted;
@@ -129,7 +134,7 @@ static unsigned long long backend_value(const struct bgx_backend_view *b,
 					enum backend_value what)
 {
 	switch (what) {
-	case BACKEND_VALUE_UP:      return b->state == BACKEND_UP;
+	case BACKEND_VALUE_UP:      return b->takes_flows;
 	case BACKEND_VALUE_PACKETS: return b->counters.packets;
 	case BACKEND_VALUE_BYTES:   return b->counters.bytes;
 	case BACKEND_VALUE_SYNS:    return b->counters.syns;
@@ -232,7 +237,19 @@ int prometheus_render(FILE *out, const struct bgx_snapshot *snap)
 		"what a SYN flood did. Established flows are never displaced by new ones.",
 		halfopen_evicted);
 	print_backend_family(out, snap, "bgxdp_backend_up", "gauge",
-		"1 if the backend takes new flows, 0 if drained or down.", BACKEND_VALUE_UP);
+		"1 if the backend takes new flows: admin state ready and passing its health checks "
+		"(or the service ignores health: none would be left); 0 otherwise.", BACKEND_VALUE_UP);
+	print_color_family(out, snap, "bgxdp_color_failover", "gauge",
+		"1 while the color has a share but every backend of it fails its health checks, so "
+		"its new flows go to the other color.", failover);
+	print_header(out, "bgxdp_health_ignored", "gauge",
+		     "1 while health would leave the service with no backend at all, so it is ignored "
+		     "(fail open).");
+	for (__u32 s = 0; s < snap->n_services; s++) {
+		fputs("bgxdp_health_ignored{service=\"", out);
+		print_label_value(out, snap->services[s].name);
+		fprintf(out, "\"} %d\n", snap->services[s].fails_open ? 1 : 0);
+	}
 	print_backend_family(out, snap, "bgxdp_backend_packets_total", "counter",
 		"Packets sent to a backend.", BACKEND_VALUE_PACKETS);
 	print_backend_family(out, snap, "bgxdp_backend_bytes_total", "counter",

@@ -11,4 +11,10 @@ struct serve_params {
 	struct endpoint listen;
 };
 
+/* `bgxdp agent`: the state dir is the global --state-dir.  (Fleet options
+ * come as more fields here.) */
+struct agent_params {
+	struct endpoint listen;
+};
+
 #endif

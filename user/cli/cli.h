@@ -7,6 +7,7 @@
 #ifndef BGXDP_CLI_H
 #define BGXDP_CLI_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include "bgx_err.h"
@@ -14,6 +15,7 @@
 
 struct cli_globals {
 	const char *pin_dir;            /* --pin-dir, after the command */
+	const char *state_dir;          /* --state-dir, after the command */
 	bool verbose;
 	bool json;                      /* -j/--json: results and errors as JSON */
 	bool pretty;                    /* -p/--pretty: JSON indented */
@@ -24,6 +26,10 @@ struct cli {
 	const struct cmd_spec *spec;
 	struct cli_globals globals;     /* before and after the command word */
 	const char *pin_dir;            /* the one in use: flag, env or default */
+	const char *leading_state_dir;  /* --state-dir before the command word */
+	char state_dir[PATH_MAX];       /* "" until cli_state_dir() resolved it */
+	int argc;                       /* the whole command line, for the history */
+	char **argv;
 	struct bgx_err err;             /* the command's error, printed once */
 	FILE *out;
 	/* JSON output being written (cli_json_begin .. cli_json_end) */

@@ -2,6 +2,7 @@
 /* attach / detach / upgrade: XDP ingress link + tc egress filter per interface. */
 #include <errno.h>
 #include <string.h>
+#include "cli_state.h"
 #include "commands.h"
 #include "model_edit.h"
 
@@ -103,6 +104,9 @@ static int run_attach(const void *params, struct cli *cli)
 	memcpy(spec.fast_path, p->fast_path.ifindex, sizeof(spec.fast_path));
 	if ((r = bgx_attach(cli->pin_dir, &spec, &res, &cli->err)))
 		return r;
+	cli_history(cli, res.replaced ? "upgrade" : "attach", NULL, NULL,
+		    json_pack("{s:s, s:s, s:s*}", "interface", p->ifname, "mode", mode_choices[p->mode],
+			      "fast_path", p->fast_path.n ? p->fast_path.text : NULL), NULL);
 	if (cli->globals.json) {
 		FILE *f = cli_json_begin(cli);
 
@@ -163,6 +167,12 @@ static int run_upgrade(const void *params, struct cli *cli)
 
 	if (r)
 		return r;
+	if (!p->check)
+		cli_history(cli, "upgrade", NULL,
+			    json_pack("{s:I, s:I}", "xdp_program", (json_int_t)res.old_xdp_id,
+				      "tc_program", (json_int_t)res.old_tc_id),
+			    json_pack("{s:I, s:I}", "xdp_program", (json_int_t)res.new_xdp_id,
+				      "tc_program", (json_int_t)res.new_tc_id), NULL);
 	if (cli->globals.json) {
 		FILE *f = cli_json_begin(cli);
 
@@ -191,6 +201,9 @@ static int run_detach(const void *params, struct cli *cli)
 
 	if (r)
 		return r;
+	cli_history(cli, "detach", NULL, json_pack("{s:s}", "interface", p->ifname),
+		    json_pack("{s:i, s:b}", "remaining", res.remaining, "instance_removed",
+			      res.removed), NULL);
 	if (cli->globals.json) {
 		FILE *f = cli_json_begin(cli);
 

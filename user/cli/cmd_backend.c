@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* backend add / del / drain / up / down */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
+#include "cli_state.h"
 #include "commands.h"
+#include "health_desired.h"
 #include "model_edit.h"
 
 struct backend_params {
@@ -10,6 +13,8 @@ struct backend_params {
 	__u32 color;
 	struct endpoint ep;
 	unsigned long long weight;      /* add only */
+	bool wait;                      /* drain only: until its open flows are gone */
+	__u64 timeout_ms;
 };
 
 #define BACKEND_POSITIONALS                                                             \
@@ -28,6 +33,17 @@ static const struct param add_params[] = {
 	PARAM_END
 };
 
+static const struct param drain_params[] = {
+	BACKEND_POSITIONALS,
+	PARAM_OPT(struct backend_params, wait, P_FLAG, "wait", NULL,
+		  .help = "Then wait until the backend's open flows are gone, printing their count "
+			  "as it falls (see 'bgxdp wait drained')."),
+	PARAM_OPT(struct backend_params, timeout_ms, P_DURATION, "timeout", "DUR", .min = 1,
+		  .max = 7ull * 24 * 3600 * 1000,
+		  .help = "With --wait: give up after DUR (exit 1; the backend stays drained)."),
+	PARAM_END
+};
+
 static const struct param backend_params[] = {
 	BACKEND_POSITIONALS,
 	PARAM_END
@@ -35,14 +51,29 @@ static const struct param backend_params[] = {
 
 enum backend_op { OP_ADD, OP_DEL, OP_DRAIN, OP_UP, OP_DOWN };
 
+/* Does a running agent check this service's backends?  Then a new one
+ * enters its ring only after it passed a check. */
+static bool checked_by_agent(struct cli *cli, const char *service)
+{
+	struct health_settings s;
+	struct bgx_err e = { 0 };
+	const char *dir;
+
+	if (!cli_agent_pid(cli) || cli_state_dir(cli, &dir))
+		return false;
+	return !health_settings_load(dir, service, &s, &e) && s.enabled;
+}
+
 static int call_library(struct bgx_instance *in, enum backend_op op,
-			const struct backend_params *p, struct bgx_backend_result *res,
-			struct bgx_err *e)
+			const struct backend_params *p, bool checked,
+			struct bgx_backend_result *res, struct bgx_err *e)
 {
 	struct bgx_backend_ref ref = { .service = p->service, .color = p->color, .ep = p->ep };
 
 	switch (op) {
 	case OP_ADD:
+		if (checked)
+			return bgx_backend_add_checked(in, &ref, (__u16)p->weight, res, e);
 		return bgx_backend_add(in, &ref, (__u16)p->weight, res, e);
 	case OP_DEL:
 		return bgx_backend_del(in, &ref, res, e);
@@ -93,19 +124,51 @@ static int render_json(struct cli *cli, enum backend_op op, const struct backend
 	return cli_json_end(cli);
 }
 
+/* "ready", "drain weight 3" (the config file's words). */
+static json_t *backend_text(__u8 state, __u16 weight)
+{
+	char text[48];
+
+	if (state == BACKEND_EMPTY)
+		return NULL;
+	snprintf(text, sizeof(text), "%s, weight %u", admin_state_name(state), weight);
+	return json_string(text);
+}
+
+static void record(struct cli *cli, enum backend_op op, const struct backend_params *p,
+		   const struct bgx_backend_result *res)
+{
+	static const char *const whats[] = {
+		[OP_ADD] = "backend.add", [OP_DEL] = "backend.del", [OP_DRAIN] = "backend.drain",
+		[OP_UP] = "backend.up", [OP_DOWN] = "backend.down",
+	};
+	char addr[BGX_ADDRESS_LEN], reason[BGX_ADDRESS_LEN + 16];
+
+	format_endpoint(p->ep.addr, htons(p->ep.port), p->ep.family, addr, sizeof(addr));
+	snprintf(reason, sizeof(reason), "%s %s", color_name(p->color), addr);
+	cli_history(cli, whats[op], res->service,
+		    op == OP_ADD ? NULL : backend_text(res->old_state, res->weight),
+		    op == OP_DEL ? NULL : backend_text(res->new_state, res->weight), reason);
+}
+
 static int run_op(const void *params, struct cli *cli, enum backend_op op)
 {
 	const struct backend_params *p = params;
+	bool checked = op == OP_ADD && checked_by_agent(cli, p->service);
 	struct bgx_backend_result res;
 	struct bgx_instance *in;
 	int r;
 
 	if ((r = cli_open(cli, BGX_WRITE, &in)))
 		return r;
-	r = call_library(in, op, p, &res, &cli->err);
+	r = call_library(in, op, p, checked, &res, &cli->err);
 	bgx_close(in);
 	if (r)
 		return r;
+	if (res.changed)
+		record(cli, op, p, &res);
+	if (checked)
+		cli_wake_agent(cli);
 	if (cli->globals.json)
 		return render_json(cli, op, p, &res);
 	render(cli->out, op, p, &res);
@@ -135,7 +198,27 @@ static int batch_down(const void *p, struct bgx_desired *m, struct bgx_err *e) {
 
 static int run_add(const void *p, struct cli *cli) { return run_op(p, cli, OP_ADD); }
 static int run_del(const void *p, struct cli *cli) { return run_op(p, cli, OP_DEL); }
-static int run_drain(const void *p, struct cli *cli) { return run_op(p, cli, OP_DRAIN); }
+static int run_drain(const void *params, struct cli *cli)
+{
+	const struct backend_params *p = params;
+	struct cli quiet = *cli;
+	int r;
+
+	if (!p->wait)
+		return run_op(p, cli, OP_DRAIN);
+	/* with --json, one object at the end: the wait's */
+	quiet.out = cli->globals.json ? fopen("/dev/null", "w") : cli->out;
+	if (!quiet.out)
+		return bgx_fail(&cli->err, errno, "cannot open /dev/null: %s", strerror(errno));
+	r = run_op(p, &quiet, OP_DRAIN);
+	if (quiet.out != cli->out)
+		fclose(quiet.out);
+	if (r) {
+		cli->err = quiet.err;
+		return r;
+	}
+	return cli_wait_drained(cli, p->service, p->color, &p->ep, p->timeout_ms);
+}
 static int run_up(const void *p, struct cli *cli) { return run_op(p, cli, OP_UP); }
 static int run_down(const void *p, struct cli *cli) { return run_op(p, cli, OP_DOWN); }
 
@@ -188,14 +271,17 @@ const struct cmd_spec cmd_backend_del = {
 
 const struct cmd_spec cmd_backend_drain = {
 	.name = "backend drain",
-	.synopsis = "NAME blue|green ADDR:PORT",
+	.synopsis = "NAME blue|green ADDR:PORT [--wait [--timeout DUR]]",
 	.summary = "stop sending new flows to a backend, keep its flows",
-	BACKEND_COMMAND(backend_params),
+	BACKEND_COMMAND(drain_params),
 	.description =
 "  Takes the backend out of its color's ring (state drain): established flows\n"
 "  stay on it, new flows go to the other backends.  'backend up' brings it back.\n"
-"  Refused for the last up backend of a color that gets a share of new flows.\n",
-	.examples = "  bgxdp backend drain web blue 10.1.0.1:8080\n",
+"  Refused for the last up backend of a color that gets a share of new flows.\n"
+"  With --wait it then blocks until the backend's open flows reach 0 (exit 0),\n"
+"  or --timeout passes (exit 1): a rolling update can stop the server then.\n",
+	.examples = "  bgxdp backend drain web blue 10.1.0.1:8080\n"
+		    "  bgxdp backend drain web blue 10.1.0.1:8080 --wait --timeout 5m\n",
 	.run = run_drain,
 	.batch = batch_drain,
 };

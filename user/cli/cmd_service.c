@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include "cli_state.h"
+#include "health_desired.h"
 #include "commands.h"
 #include "model_edit.h"
 
@@ -96,6 +98,10 @@ static int run_add(const void *params, struct cli *cli)
 	endpoint_text(&p->vip, vip, sizeof(vip));
 	if (spec.has_preview)
 		endpoint_text(&p->preview, prev, sizeof(prev));
+	cli_history(cli, "service.add", p->name, NULL,
+		    json_pack("{s:s, s:s, s:s*, s:s}", "vip", vip, "proto", proto_name(spec.proto),
+			      "preview", spec.has_preview ? prev : NULL,
+			      "affinity", spec.affinity_client ? "client" : "flow"), NULL);
 	if (cli->globals.json) {
 		FILE *f = cli_json_begin(cli);
 
@@ -128,6 +134,22 @@ static const struct param del_params[] = {
 	PARAM_END
 };
 
+/* A deleted service's stored health settings go with it (an agent that
+ * still checks its backends drops them at once when it rereads). */
+static void forget_health_settings(struct cli *cli, const char *service)
+{
+	struct bgx_err e = { 0 };
+	const char *dir;
+
+	if (cli_state_dir(cli, &dir)) {
+		bgx_err_clear(&cli->err);
+		return;
+	}
+	if (health_settings_remove(dir, service, &e))
+		fprintf(stderr, "bgxdp: warning: %s\n", e.msg);
+	cli_wake_agent(cli);
+}
+
 static int batch_del(const void *params, struct bgx_desired *model, struct bgx_err *e)
 {
 	const struct service_del_params *p = params;
@@ -147,6 +169,8 @@ static int run_del(const void *params, struct cli *cli)
 	bgx_close(in);
 	if (r)
 		return r;
+	forget_health_settings(cli, p->name);
+	cli_history(cli, "service.del", p->name, json_string(p->name), NULL, NULL);
 	if (cli->globals.json) {
 		FILE *f = cli_json_begin(cli);
 

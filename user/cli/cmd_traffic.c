@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* set / weight / rollback: the traffic split, one atomic word store each. */
+#include "cli_state.h"
 #include "commands.h"
 #include "model_edit.h"
-
-struct traffic_params {
-	__u32 color;
-	__u32 percent_bp;               /* weight only */
-	char service[BGXDP_NAME_LEN];   /* "": the only service */
-};
+#include "rollout_opts.h"
+#include "dispatch.h"
 
 #define SERVICE_OPTION                                                          \
 	PARAM_OPT(struct traffic_params, service, P_NAME, "service", "NAME",     \
@@ -17,6 +14,12 @@ static const struct param set_params[] = {
 	PARAM_POS(struct traffic_params, color, P_COLOR, "blue|green", "color",
 		  "The color that gets all new flows."),
 	SERVICE_OPTION,
+	PARAM_OPT(struct traffic_params, verify_ms, P_DURATION, "verify", "DUR", .min = 100,
+		  .max = 7ull * 24 * 3600 * 1000,
+		  .help = "Flip, then watch the color for DUR with the checks below (as a "
+			  "rollout step: the agent judges it) and flip back at once if one "
+			  "fails."),
+	ANALYSIS_OPTION_PARAMS(struct traffic_params),
 	PARAM_END
 };
 
@@ -63,6 +66,15 @@ static int render_json(struct cli *cli, const struct bgx_share_result *res, bool
 	return cli_json_end(cli);
 }
 
+/* "green 10.00 %": what the history shows of a split. */
+static json_t *share_text(__u32 green_bp)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "green %u.%02u %%", green_bp / 100, green_bp % 100);
+	return json_string(text);
+}
+
 /* Green's share, or rollback when `green_bp` is negative. */
 static int run_share(struct cli *cli, const struct traffic_params *p, long green_bp)
 {
@@ -79,6 +91,8 @@ static int run_share(struct cli *cli, const struct traffic_params *p, long green
 	bgx_close(in);
 	if (r)
 		return r;
+	cli_history(cli, green_bp < 0 ? "rollback" : cli->spec->name, res.service,
+		    share_text(res.old_green_bp), share_text(res.green_bp), NULL);
 	if (cli->globals.json)
 		return render_json(cli, &res, green_bp < 0);
 	render(cli->out, &res, green_bp < 0);
@@ -89,6 +103,9 @@ static int run_set(const void *params, struct cli *cli)
 {
 	const struct traffic_params *p = params;
 
+	/* a verified flip is a one-step rollout: the agent's program runs it */
+	if (p->verify_ms)
+		return cli_exec_agent(cli->argc, cli->argv);
 	return run_share(cli, p, p->color == BGXDP_GREEN ? BGXDP_SHARE_SCALE : 0);
 }
 
@@ -132,13 +149,17 @@ static const char traffic_exit[] =
 const struct cmd_spec cmd_set = {
 	.name = "set",
 	.summary = "send all new flows to one color",
-	.synopsis = "blue|green [--service NAME]",
+	.synopsis = "blue|green [--service NAME] [--verify DUR [CHECKS] [--wait [--timeout DUR]]]",
 	.description =
 "  Flips the service: every new flow goes to the given color.  Established\n"
 "  flows keep their backend until they end or idle out.  The flip is one atomic\n"
 "  store of the service's config word: O(1), whatever the number of flows.\n"
 "  Refused if the color has no up backend.  The previous split is kept for\n"
-"  'bgxdp rollback'.\n",
+"  'bgxdp rollback'.\n"
+"  With --verify DUR the agent flips, judges the color for DUR with the same\n"
+"  checks as a rollout step ('bgxdp rollout start --help') and flips back at\n"
+"  once when one fails; --wait stays until then (exit 0: verified, 1: flipped\n"
+"  back).  'bgxdp rollout status' and 'abort' work on it too.\n",
 	.params = set_params,
 	.params_size = sizeof(struct traffic_params),
 	.examples =

@@ -14,8 +14,16 @@ extern const struct cmd_spec cmd_backend_add, cmd_backend_del, cmd_backend_drain
 	cmd_backend_up, cmd_backend_down;
 extern const struct cmd_spec cmd_set, cmd_weight, cmd_rollback;
 extern const struct cmd_spec cmd_status;
-extern const struct cmd_spec cmd_stats, cmd_metrics, cmd_serve;
+extern const struct cmd_spec cmd_stats, cmd_metrics, cmd_serve, cmd_agent;
 extern const struct cmd_spec cmd_apply, cmd_export, cmd_save;
+extern const struct cmd_spec cmd_health, cmd_history, cmd_wait_drained;
+extern const struct cmd_spec cmd_rollout_start, cmd_rollout_status, cmd_rollout_pause,
+	cmd_rollout_resume, cmd_rollout_promote, cmd_rollout_abort;
+
+/* Block until the color's (or its backend `ep`'s) open flows are 0, or
+ * timeout_ms (0: none) passes; prints the count as it falls (cmd_wait.c). */
+int cli_wait_drained(struct cli *cli, const char *service, __u32 color,
+		     const struct endpoint *ep, __u64 timeout_ms);
 
 /* Every command, in the order of `bgxdp --help`. */
 extern const struct cmd_spec *const cli_commands[];

@@ -30,8 +30,8 @@ static void usage(FILE *f)
 "NAME\n"
 "  bgxdp - switch live L4 traffic between blue and green backends in the kernel\n\n"
 "SYNOPSIS\n"
-"  bgxdp [--pin-dir DIR] [-j [-p]] [-v] COMMAND [ARGS] [OPTIONS]\n"
-"  bgxdp [--pin-dir DIR] [-j [-p]] [-v] -b FILE|-\n"
+"  bgxdp [--pin-dir DIR] [--state-dir DIR] [-j [-p]] [-v] COMMAND [ARGS] [OPTIONS]\n"
+"  bgxdp [--pin-dir DIR] [--state-dir DIR] [-j [-p]] [-v] -b FILE|-\n"
 "  bgxdp COMMAND --help\n"
 "  bgxdp --help | --version\n\n"
 "DESCRIPTION\n"
@@ -41,12 +41,17 @@ static void usage(FILE *f)
 "  so bgxdp exits after each command and the data plane keeps running.\n\n"
 "COMMANDS\n");
 	for (size_t i = 0; i < cli_command_count; i++)
-		fprintf(f, "  %-15s %s\n", cmds[i]->name, cmds[i]->summary);
+		fprintf(f, "  %-16s %s\n", cmds[i]->name, cmds[i]->summary);
 	fprintf(f,
 "\nGLOBAL OPTIONS\n"
 "  --pin-dir DIR\n"
 "      bpffs directory of the instance.  Default: $BGXDP_PIN_DIR if set, else\n"
 "      /sys/fs/bpf/bgxdp.  Accepted before the command or among its options.\n"
+"  --state-dir DIR\n"
+"      Where the history, the stored health settings and the rollout state\n"
+"      live, shared with the agent.  Default: $BGXDP_STATE_DIR if set, else\n"
+"      /var/lib/bgxdp (created 0700).  Accepted before the command or among its\n"
+"      options.\n"
 "  -j, --json\n"
 "      Print the result as one JSON object (stable keys; each command's help\n"
 "      names them), and an error as {\"error\": ..., \"command\": ..., \"exit\": N}\n"
@@ -67,9 +72,11 @@ static void usage(FILE *f)
 "      Print the version and exit.\n\n"
 "PRIVILEGES AND PIN DIR\n"
 "  Commands that change state (attach, detach, service, backend, set, weight,\n"
-"  rollback) need CAP_BPF (or CAP_SYS_ADMIN) and CAP_NET_ADMIN: without them\n"
-"  bgxdp says so and changes nothing.  status, stats, metrics and serve change\n"
-"  nothing and need no capability, only access to the pins, which are root-only:\n"
+"  rollback, health, apply) need CAP_BPF (or CAP_SYS_ADMIN) and CAP_NET_ADMIN:\n"
+"  without them bgxdp says so and changes nothing.  Each change is added to the\n"
+"  history in the state dir (who, the command line, before and after).\n"
+"  status, stats, metrics, history and serve change nothing and need no\n"
+"  capability, only access to the pins, which are root-only:\n"
 "  pins are created 0600 and the pin dir 0700, whatever the umask.\n"
 "  bgxdp refuses a pin dir that is, or lies under, a directory writable by group\n"
 "  or others (an ancestor with the sticky bit, like /sys/fs/bpf, is fine) or\n"
@@ -79,6 +86,7 @@ static void usage(FILE *f)
 "  instance's: the last detach removes everything in it.\n\n"
 "ENVIRONMENT\n"
 "  BGXDP_PIN_DIR   default pin dir.\n"
+"  BGXDP_STATE_DIR default state dir.\n"
 "  BGXDP_DEBUG     if set, every step and map write is printed to stderr, and\n"
 "                  libbpf's warnings; BGXDP_DEBUG=2 adds libbpf's debug messages.\n\n"
 "EXAMPLES\n"
@@ -160,6 +168,7 @@ static int group_usage(const char *group, const char *bad)
 /* Options accepted before the command word. */
 struct leading {
 	const char *pin_dir;
+	const char *state_dir;
 	const char *batch;              /* -b FILE|- */
 	bool verbose, json, pretty;
 };
@@ -237,11 +246,20 @@ static int leading_option(int argc, char **argv, int i, struct leading *lead, in
 		lead->pin_dir = a + 10;
 		return 1;
 	}
+	if (!strcmp(a, "--state-dir")) {
+		if (!(lead->state_dir = option_value(argc, argv, i, "DIR", e)))
+			return *status = 2, 0;
+		return 2;
+	}
+	if (!strncmp(a, "--state-dir=", 12)) {
+		lead->state_dir = a + 12;
+		return 1;
+	}
 	bgx_fail_usage(e, EINVAL, "unknown option '%s' (see 'bgxdp --help')", a);
 	return *status = 2, 0;
 }
 
-/* Global options before the command: --pin-dir, -b, -j, -p, -v, --help,
+/* Global options before the command: --pin-dir, --state-dir, -b, -j, -p, -v, --help,
  * --version.  Returns the index of the command word, or -1 when done (exit
  * code in *status). */
 static int parse_leading(int argc, char **argv, struct leading *lead, int *status)
@@ -307,10 +325,11 @@ static void set_log_level(bool verbose)
 }
 
 static int run_command(const struct cli_role *role, const struct cmd_spec *spec, int argc,
-		       char **argv, const struct leading *lead)
+		       char **argv, const struct leading *lead, int full_argc, char **full_argv)
 {
 	int (*run)(const void *params, struct cli *cli) = spec->run;
-	struct cli cli = { .spec = spec, .out = stdout };
+	struct cli cli = { .spec = spec, .out = stdout, .argc = full_argc, .argv = full_argv,
+			   .leading_state_dir = lead->state_dir };
 	void *params = calloc(1, spec->params_size ? spec->params_size : 1);
 	int r;
 
@@ -332,7 +351,9 @@ static int run_command(const struct cli_role *role, const struct cmd_spec *spec,
 		free(params);
 		return fail(spec->name, &cli.err, cli.globals.json);
 	}
-	if (!run && role->find_run)
+	/* The agent's program runs its own version of a command it knows
+	 * (e.g. `rollout start --foreground`), else the command's. */
+	if (role->find_run && role->find_run(spec))
 		run = role->find_run(spec);
 	if (!run) {
 		bgx_fail(&cli.err, ENOTSUP, "this program does not run '%s'", spec->name);
@@ -351,9 +372,10 @@ static int run_command(const struct cli_role *role, const struct cmd_spec *spec,
 }
 
 /* bgxdp -b FILE|-: the batch is one command, named "batch" in errors. */
-static int run_batch(const struct leading *lead)
+static int run_batch(const struct leading *lead, int argc, char **argv)
 {
-	struct cli cli = { .out = stdout };
+	struct cli cli = { .out = stdout, .argc = argc, .argv = argv,
+			   .leading_state_dir = lead->state_dir };
 	int r;
 
 	cli.globals.json = lead->json;
@@ -419,7 +441,7 @@ int cli_main(int argc, char **argv, const struct cli_role *role)
 	if ((i = parse_leading(argc, argv, &lead, &status)) < 0)
 		return status;
 	if (lead.batch)
-		return run_batch(&lead);
+		return run_batch(&lead, argc, argv);
 	spec = find_cmd(argc - i, argv + i, &used);
 	if (!spec) {
 		struct bgx_err e = { 0 };
@@ -430,5 +452,5 @@ int cli_main(int argc, char **argv, const struct cli_role *role)
 	}
 	if (spec->in_agent && role->exec_agent)
 		return cli_exec_agent(argc, argv);
-	return run_command(role, spec, argc - i - used, argv + i + used, &lead);
+	return run_command(role, spec, argc - i - used, argv + i + used, &lead, argc, argv);
 }

@@ -9,6 +9,9 @@
 const struct param global_params[] = {
 	PARAM_OPT(struct cli_globals, pin_dir, P_STRING, "pin-dir", "DIR",
 		  .help = "bpffs directory of the bgxdp instance. Default: $BGXDP_PIN_DIR if set, else /sys/fs/bpf/bgxdp."),
+	PARAM_OPT(struct cli_globals, state_dir, P_STRING, "state-dir", "DIR",
+		  .help = "Where the history, stored health settings and rollout state live (shared "
+			  "with the agent). Default: $BGXDP_STATE_DIR if set, else /var/lib/bgxdp."),
 	PARAM_OPT(struct cli_globals, verbose, P_FLAG, "verbose", NULL, .short_name = 'v',
 		  .help = "Say what bgxdp does, step by step, on stderr."),
 	PARAM_OPT(struct cli_globals, json, P_FLAG, "json", NULL, .short_name = 'j',
@@ -111,6 +114,16 @@ int param_parse_value(const struct param *p, const char *text, const char *label
 		return parse_iface(text, field, e);
 	case P_IFLIST:
 		return parse_iface_list(text, field, e);
+	case P_SEQ: {
+		struct param_seq *seq = field;
+
+		if (seq->n == PARAM_SEQ_MAX)
+			return bgx_fail_usage(e, E2BIG, "%s: more than %d of these options", label,
+					      PARAM_SEQ_MAX);
+		seq->items[seq->n].option = p->name;
+		seq->items[seq->n++].text = text;
+		return 0;
+	}
 	}
 	return bgx_fail(e, EINVAL, "%s: unknown parameter type", label);
 }
@@ -201,7 +214,7 @@ static int take_option(struct parse *ps, int argc, char **argv, int *i, struct b
 		return bgx_fail_usage(e, EINVAL, "unknown option '%s' (see 'bgxdp %s --help')", a,
 				      ps->spec->name);
 	p = ps->defs[idx];
-	if (ps->seen[idx])
+	if (ps->seen[idx] && p->type != P_SEQ)
 		return bgx_fail_usage(e, EINVAL, "option --%s given more than once", p->name);
 	ps->seen[idx] = true;
 	if (p->type == P_FLAG) {
@@ -212,14 +225,13 @@ static int take_option(struct parse *ps, int argc, char **argv, int *i, struct b
 		*(bool *)field_of(ps, idx) = true;
 		return 0;
 	}
-	if (eq) {
-		ps->text[idx] = eq + 1;
-		return 0;
-	}
-	if (*i + 1 >= argc || !strncmp(argv[*i + 1], "--", 2))
+	if (!eq && (*i + 1 >= argc || !strncmp(argv[*i + 1], "--", 2)))
 		return bgx_fail_usage(e, EINVAL, "option --%s needs a value (%s)", p->name,
 				      p->metavar ? p->metavar : "VALUE");
-	ps->text[idx] = argv[++*i];
+	ps->text[idx] = eq ? eq + 1 : argv[++*i];
+	/* every occurrence, in order: taken as it comes */
+	if (p->type == P_SEQ)
+		return param_parse_value(p, ps->text[idx], p->name, field_of(ps, idx), e);
 	return 0;
 }
 
@@ -295,7 +307,7 @@ static int check_and_convert(struct parse *ps, struct bgx_err *e)
 		const struct param *p = ps->defs[i];
 
 		if (p->positional || !ps->seen[i] || p->type == P_UINT || p->type == P_ENUM ||
-		    p->type == P_FLAG)
+		    p->type == P_FLAG || p->type == P_SEQ)
 			continue;
 		snprintf(label, sizeof(label), "--%s", p->name);
 		if ((r = param_parse_value(p, ps->text[i], label, field_of(ps, i), e)))

@@ -46,6 +46,20 @@ enum param_type {
 	P_DURATION,     /* __u64: milliseconds in [min, max] */
 	P_IFACE,        /* char[IF_NAMESIZE]: an existing interface */
 	P_IFLIST,       /* struct iface_list: existing interfaces, comma-separated */
+	P_SEQ,          /* struct param_seq: every occurrence, in order, of the options
+			   that share the field (may repeat: --query Q --max V ...) */
+};
+
+#define PARAM_SEQ_MAX 24
+
+/* --query 'A' --max 5 --query 'B' --min 1: what was given, in order; the
+ * command pairs them up. */
+struct param_seq {
+	int n;
+	struct {
+		const char *option;     /* "query", "max", ... */
+		const char *text;
+	} items[PARAM_SEQ_MAX];
 };
 
 /* --fast-path eth1,eth2 */
@@ -82,6 +96,7 @@ struct param {
 #define PARAM_SIZE_P_DURATION sizeof(__u64)
 #define PARAM_SIZE_P_IFACE    IF_NAMESIZE
 #define PARAM_SIZE_P_IFLIST   sizeof(struct iface_list)
+#define PARAM_SIZE_P_SEQ      sizeof(struct param_seq)
 
 /* offsetof(), plus 0, or a build error when the field's size does not fit
  * the type. */

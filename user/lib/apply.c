@@ -11,6 +11,7 @@
 #include <string.h>
 #include "export.h"
 #include "health_store.h"
+#include "state_dir.h"
 #include "instance.h"
 
 int bgx_export_pin_dir(const char *pin_dir, const char *state_dir, struct bgx_desired *d,
@@ -78,7 +79,10 @@ static int check_shares(const struct bgx_desired *d, struct bgx_err *e)
 
 /* ---- the steps ---- */
 
-static void service_target(const struct bgx_desired_service *s, struct bgx_service_target *t)
+/* `checked`: an agent runs the service's checks, so a backend this adds
+ * enters its ring after its first passing check (as `backend add` does). */
+static void service_target(const struct bgx_desired_service *s, bool checked,
+			   struct bgx_service_target *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->green_bp = s->green_bp;
@@ -88,6 +92,8 @@ static void service_target(const struct bgx_desired_service *s, struct bgx_servi
 			t->backends[c][i].ep = s->backends[c][i].ep;
 			t->backends[c][i].weight = s->backends[c][i].weight;
 			t->backends[c][i].state = s->backends[c][i].state;
+			t->backends[c][i].health = checked ? BACKEND_HEALTH_PENDING
+							   : BACKEND_HEALTH_NONE;
 		}
 	}
 }
@@ -199,6 +205,20 @@ static int step_run(struct applying *a, const struct bgx_step *s, bool *fast_pat
 	return service_step_run(a, s, update, le);
 }
 
+/* Does a running agent check the service (its health settings on)? */
+static bool checked_by_agent(const struct applying *a, const struct bgx_desired_service *ds)
+{
+	struct bgx_desired_health h;
+	pid_t pid;
+
+	if (!a->state_dir || agent_lock_holder(a->state_dir, &pid, NULL) != 1)
+		return false;
+	if (ds->health.mode != BGX_HEALTH_UNSET)
+		return ds->health.mode == BGX_HEALTH_ON;
+	return !health_store_read(a->state_dir, ds->def.name, &h, NULL) &&
+	       h.mode == BGX_HEALTH_ON;
+}
+
 /* The service's backends and split, published at once. */
 static int publish_service(struct applying *a, const char *service, struct bgx_err *e)
 {
@@ -210,7 +230,7 @@ static int publish_service(struct applying *a, const char *service, struct bgx_e
 
 	if (!t)
 		return bgx_fail(e, ENOMEM, "out of memory");
-	service_target(ds, t);
+	service_target(ds, checked_by_agent(a, ds), t);
 	r = bgx_service_update(a->in, service, t, &ur, &le);
 	free(t);
 	if (r)

@@ -37,7 +37,7 @@
  *       rise: 2                   # default 2
  *       fall: 2                   # default 2
  *       port: 8081                # default: the backend's port
- *       fastinter: 250ms          # default: interval
+ *       fastinter: 250ms          # default: half the interval, at least the timeout
  *       downinter: 5s             # default: interval
  *       expire_flows_on_down: false
  *

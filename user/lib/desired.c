@@ -98,7 +98,7 @@ static int cmp_range(const void *a, const void *b)
 
 /* Sorted, and overlapping or touching ranges merged: 200-299,300-399 is
  * 200-399, so one set of codes has one form. */
-static void expect_canonicalize(struct bgx_desired_health *h)
+void bgx_health_canonicalize(struct bgx_desired_health *h)
 {
 	__u8 n = 0;
 
@@ -134,7 +134,7 @@ void bgx_desired_canonicalize(struct bgx_desired *d)
 			if (s->n_backends[c] <= BGXDP_MAX_BACKENDS)
 				qsort(s->backends[c], s->n_backends[c], sizeof(s->backends[c][0]),
 				      cmp_backend);
-		expect_canonicalize(&s->health);
+		bgx_health_canonicalize(&s->health);
 	}
 }
 
@@ -231,7 +231,7 @@ const char *bgx_xdp_mode_name(__u8 mode)
 
 const char *bgx_admin_state_name(__u8 state)
 {
-	return state == BACKEND_DRAIN ? "drain" : state == BACKEND_DOWN ? "maint" : "ready";
+	return admin_state_name(state);
 }
 
 const char *bgx_check_name(__u8 check)

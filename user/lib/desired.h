@@ -35,8 +35,8 @@
 
 #define BGX_MAX_IFACES          BGXDP_MAX_TX_PORTS  /* attached interfaces, fast-path devices */
 #define BGX_IFNAME_LEN          16                  /* IFNAMSIZ, NUL included */
-#define BGX_HEALTH_PATH_LEN     128                 /* HTTP check path, NUL included */
-#define BGX_HEALTH_MAX_RANGES   8                   /* expect: "200-399,404" ranges */
+#define BGX_HEALTH_PATH_LEN     256                 /* HTTP check path, NUL included */
+#define BGX_HEALTH_MAX_RANGES   16                  /* expect: "200-399,404" ranges */
 #define BGX_SOURCE_LEN          256                 /* file name shown in messages */
 #define BGX_WEIGHT_MIN          1
 #define BGX_WEIGHT_MAX          1000
@@ -86,7 +86,8 @@ struct bgx_desired_health {
 	__u16 rise, fall;               /* passes to come up, failures to go down */
 	__u16 port;                     /* 0: the backend's own port */
 	__u32 interval_ms, timeout_ms;
-	__u32 fastinter_ms;             /* 0: as interval (while a backend is suspected) */
+	__u32 fastinter_ms;             /* 0: max(interval / 2, timeout); at most the interval
+					   (while a backend changes state or is suspected) */
 	__u32 downinter_ms;             /* 0: as interval (while a backend is down) */
 	struct bgx_code_range expect[BGX_HEALTH_MAX_RANGES];   /* sorted, merged */
 	char  path[BGX_HEALTH_PATH_LEN];                       /* HTTP only */
@@ -95,7 +96,9 @@ struct bgx_desired_health {
 };
 
 /* Health defaults: TCP, every 1 s, 500 ms timeout, rise 2, fall 2; HTTP
- * checks GET / and expect 200-399. */
+ * checks GET / and expect 200-399.  The agent's own form of the settings
+ * (user/agent/health.h) has the same defaults and bounds, and
+ * user/agent/health_store.h converts between the two. */
 #define BGX_HEALTH_DEFAULT_INTERVAL_MS  1000
 #define BGX_HEALTH_DEFAULT_TIMEOUT_MS   500
 #define BGX_HEALTH_DEFAULT_RISE         2
@@ -157,6 +160,9 @@ void bgx_desired_init(struct bgx_desired *d);
 
 /* Fill the unset fields of ON settings with the defaults (above). */
 void bgx_health_fill_defaults(struct bgx_desired_health *h);
+/* Expected codes sorted, and overlapping or touching ranges merged (the
+ * canonical form). */
+void bgx_health_canonicalize(struct bgx_desired_health *h);
 
 /* The canonical order: interfaces and fast-path devices by name, services
  * by name, backends by address (IPv4 before IPv6, then bytes, then port),

@@ -115,19 +115,23 @@ static int check_health(const struct bgx_desired *d, const struct bgx_desired_he
 	if (h->check > BGX_CHECK_HTTP)
 		return bgx_desired_fail_at(d, h->pos_check, e, EINVAL, "check: expected tcp or http");
 	if (h->interval_ms < BGX_HEALTH_INTERVAL_MIN_MS || h->interval_ms > BGX_HEALTH_INTERVAL_MAX_MS ||
-	    (h->fastinter_ms && (h->fastinter_ms < BGX_HEALTH_INTERVAL_MIN_MS ||
-				 h->fastinter_ms > BGX_HEALTH_INTERVAL_MAX_MS)) ||
 	    (h->downinter_ms && (h->downinter_ms < BGX_HEALTH_INTERVAL_MIN_MS ||
 				 h->downinter_ms > BGX_HEALTH_INTERVAL_MAX_MS)))
 		return bgx_desired_fail_at(d, h->pos_interval, e, ERANGE, "health intervals: out of range");
+	if (h->fastinter_ms && (h->fastinter_ms < BGX_HEALTH_INTERVAL_MIN_MS ||
+				h->fastinter_ms > h->interval_ms)) {
+		bgx_duration_format(h->interval_ms, b, sizeof(b));
+		return bgx_desired_fail_at(d, h->pos_fastinter.line ? h->pos_fastinter : h->pos_interval,
+					   e, ERANGE, "fastinter: out of range (100ms up to the interval, %s)", b);
+	}
 	if (h->timeout_ms < BGX_HEALTH_TIMEOUT_MIN_MS || h->timeout_ms > BGX_HEALTH_TIMEOUT_MAX_MS)
 		return bgx_desired_fail_at(d, h->pos_timeout, e, ERANGE, "timeout: out of range");
-	if (h->timeout_ms > h->interval_ms) {
+	if (h->timeout_ms >= h->interval_ms) {
 		bgx_duration_format(h->timeout_ms, a, sizeof(a));
 		bgx_duration_format(h->interval_ms, b, sizeof(b));
 		return bgx_desired_fail_at(d, h->pos_timeout.line ? h->pos_timeout : h->pos_interval, e,
-					   EINVAL, "timeout %s is longer than interval %s (a check must end before the next one starts)",
-					   a, b);
+					   EINVAL, "timeout %s is %s interval %s (a check must end before the next one starts)",
+					   a, h->timeout_ms > h->interval_ms ? "longer than" : "as long as", b);
 	}
 	if (!h->rise || h->rise > BGX_HEALTH_COUNT_MAX || !h->fall || h->fall > BGX_HEALTH_COUNT_MAX)
 		return bgx_desired_fail_at(d, h->rise && h->rise <= BGX_HEALTH_COUNT_MAX ? h->pos_fall

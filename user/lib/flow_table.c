@@ -69,6 +69,8 @@ out:
 
 struct purge {
 	__u32 service_id;
+	bool one_backend;               /* only color/slot's flows */
+	__u32 color, slot;
 	struct flow_key *doomed;
 	size_t count, capacity;
 };
@@ -78,7 +80,8 @@ static int collect_service_flow(const struct flow_key *key, const struct flow_va
 {
 	struct purge *p = ctx;
 
-	if (value->service_id != p->service_id)
+	if (value->service_id != p->service_id ||
+	    (p->one_backend && (value->color != p->color || value->backend_slot != p->slot)))
 		return 0;
 	if (p->count == p->capacity) {
 		size_t capacity = p->capacity ? 2 * p->capacity : 1024;
@@ -98,9 +101,9 @@ static void forget_collected(void *ctx)
 	((struct purge *)ctx)->count = 0;
 }
 
-int flows_purge_service(struct bgx_instance *in, __u32 id, struct bgx_err *e)
+static int purge(struct bgx_instance *in, struct purge *pp, struct bgx_err *e)
 {
-	struct purge p = { .service_id = id };
+	struct purge p = *pp;
 	int fd = map_fd(in, MAP_flows);
 	int r = flows_for_each(in, collect_service_flow, forget_collected, &p, e);
 
@@ -112,7 +115,23 @@ int flows_purge_service(struct bgx_instance *in, __u32 id, struct bgx_err *e)
 		if (bpf_map_delete_elem(fd, &p.doomed[i]) && errno != ENOENT)
 			r = bgx_fail(e, errno, "cannot update map flows: %s", strerror(errno));
 	free(p.doomed);
-	return r;
+	return r ? r : (int)p.count;
+}
+
+int flows_purge_service(struct bgx_instance *in, __u32 id, struct bgx_err *e)
+{
+	struct purge p = { .service_id = id };
+	int r = purge(in, &p, e);
+
+	return r < 0 ? r : 0;
+}
+
+int flows_purge_backend(struct bgx_instance *in, __u32 id, __u32 color, __u32 slot,
+			struct bgx_err *e)
+{
+	struct purge p = { .service_id = id, .one_backend = true, .color = color, .slot = slot };
+
+	return purge(in, &p, e);
 }
 
 static __u64 idle_limit(const struct flow_key *k, const struct flow_value *v)
@@ -123,18 +142,24 @@ static __u64 idle_limit(const struct flow_key *k, const struct flow_value *v)
 }
 
 struct live_count {
-	__u64 (*live)[BGXDP_COLORS];
+	struct flow_counts *counts;
 	__u64 now;
 };
 
 static int count_if_live(const struct flow_key *key, const struct flow_value *value, void *ctx)
 {
 	struct live_count *c = ctx;
+	__u32 svc = value->service_id, color = value->color, slot = value->backend_slot;
 
+	if (svc >= BGXDP_MAX_SERVICES || color >= BGXDP_COLORS || slot >= BGXDP_MAX_BACKENDS)
+		return 0;
 	/* last_seen after `now`: stamped by another CPU as we read the clock. */
-	if (value->service_id < BGXDP_MAX_SERVICES && value->color < BGXDP_COLORS &&
-	    (value->last_seen_ns + idle_limit(key, value) > c->now || value->last_seen_ns > c->now))
-		c->live[value->service_id][value->color]++;
+	if (value->last_seen_ns + idle_limit(key, value) <= c->now && value->last_seen_ns <= c->now)
+		return 0;
+	c->counts->live[svc][color][slot]++;
+	/* A TCP flow that saw no FIN or RST is an open connection (UDP: any). */
+	if (key->proto != IPPROTO_TCP || value->state != FLOW_CLOSING)
+		c->counts->open[svc][color][slot]++;
 	return 0;
 }
 
@@ -142,18 +167,17 @@ static void count_restart(void *ctx)
 {
 	struct live_count *c = ctx;
 
-	memset(c->live, 0, sizeof(__u64) * BGXDP_MAX_SERVICES * BGXDP_COLORS);
+	memset(c->counts, 0, sizeof(*c->counts));
 }
 
-int flows_count_live(struct bgx_instance *in, __u64 live[BGXDP_MAX_SERVICES][BGXDP_COLORS],
-		     struct bgx_err *e)
+int flows_count_live(struct bgx_instance *in, struct flow_counts *counts, struct bgx_err *e)
 {
-	struct live_count c = { .live = live };
+	struct live_count c = { .counts = counts };
 	struct timespec ts;
 
 	/* The data plane stamps flows with bpf_ktime_get_coarse_ns(). */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	c.now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-	memset(live, 0, sizeof(__u64) * BGXDP_MAX_SERVICES * BGXDP_COLORS);
+	memset(counts, 0, sizeof(*counts));
 	return flows_for_each(in, count_if_live, count_restart, &c, e);
 }

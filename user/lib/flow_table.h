@@ -22,8 +22,19 @@ int flows_for_each(struct bgx_instance *in, flow_visit_fn visit, flow_restart_fn
  * later service in the same slot never inherits them. */
 int flows_purge_service(struct bgx_instance *in, __u32 id, struct bgx_err *e);
 
-/* live[svc][color]: flows of the table that have not idled out. */
-int flows_count_live(struct bgx_instance *in, __u64 live[BGXDP_MAX_SERVICES][BGXDP_COLORS],
-		     struct bgx_err *e);
+/* Delete the flow entries of one backend (service id, color, slot);
+ * returns how many, or -errno. */
+int flows_purge_backend(struct bgx_instance *in, __u32 id, __u32 color, __u32 slot,
+			struct bgx_err *e);
+
+/* Per service, color and backend slot: flows of the table that have not
+ * idled out (live), and of those the ones not closing (open: no FIN or RST
+ * seen yet, the connections still in use). */
+struct flow_counts {
+	__u64 live[BGXDP_MAX_SERVICES][BGXDP_COLORS][BGXDP_MAX_BACKENDS];
+	__u64 open[BGXDP_MAX_SERVICES][BGXDP_COLORS][BGXDP_MAX_BACKENDS];
+};
+
+int flows_count_live(struct bgx_instance *in, struct flow_counts *counts, struct bgx_err *e);
 
 #endif

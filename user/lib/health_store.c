@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,10 +26,11 @@ static int path_of(const char *state_dir, const char *service, char *buf, size_t
 static json_t *to_json(const struct bgx_desired_health *h)
 {
 	json_t *o = json_pack("{s:s}", "mode", h->mode == BGX_HEALTH_OFF ? "off" : "on");
-	json_t *expect = json_array();
+	json_t *expect;
 
 	if (h->mode == BGX_HEALTH_OFF)
 		return o;
+	expect = json_array();
 	for (int i = 0; i < h->n_expect; i++)
 		json_array_append_new(expect, json_pack("[i,i]", h->expect[i].lo, h->expect[i].hi));
 	json_object_update_new(o, json_pack("{s:s,s:s,s:o,s:I,s:I,s:i,s:i,s:i,s:I,s:I,s:b}",
@@ -134,5 +137,38 @@ int health_store_write(const char *state_dir, const char *service,
 		unlink(tmp);
 		return r;
 	}
+	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int health_store_list(const char *state_dir, char (*names)[BGXDP_NAME_LEN], size_t max,
+		      size_t *n, struct bgx_err *e)
+{
+	char dir_path[PATH_MAX];
+	struct dirent *de;
+	DIR *dir;
+
+	*n = 0;
+	if (snprintf(dir_path, sizeof(dir_path), "%s/health", state_dir) >= (int)sizeof(dir_path))
+		return bgx_fail(e, ENAMETOOLONG, "state dir %s: path too long", state_dir);
+	if (!(dir = opendir(dir_path)))
+		return errno == ENOENT ? 0 : bgx_fail(e, errno, "cannot read %s: %s", dir_path,
+						       strerror(errno));
+	while ((de = readdir(dir)) && *n < max) {
+		size_t len = strlen(de->d_name);
+
+		if (len <= 5 || len - 5 >= BGXDP_NAME_LEN || strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		memcpy(names[*n], de->d_name, len - 5);
+		names[*n][len - 5] = 0;
+		if (!bgx_parse_name(names[*n], "service", NULL))
+			(*n)++;
+	}
+	closedir(dir);
+	qsort(names, *n, sizeof(names[0]), cmp_names);
 	return 0;
 }

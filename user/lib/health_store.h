@@ -16,4 +16,11 @@ int health_store_read(const char *state_dir, const char *service, struct bgx_des
 int health_store_write(const char *state_dir, const char *service,
 		       const struct bgx_desired_health *h, struct bgx_err *e);
 
+/* The services with stored settings, sorted by name: at most `max` names
+ * into names[], their count in *n.  A file that is not a service's
+ * settings is left out. */
+#define HEALTH_STORE_MAX BGXDP_MAX_SERVICES
+int health_store_list(const char *state_dir, char (*names)[BGXDP_NAME_LEN], size_t max,
+		      size_t *n, struct bgx_err *e);
+
 #endif

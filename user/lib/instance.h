@@ -93,8 +93,8 @@ void svc_publish(struct bgx_instance *in, __u32 id, __u64 word);
 
 int color_backends_read(struct bgx_instance *in, __u32 id, __u32 color, struct backend *bk,
 			struct bgx_err *e);
-__u32 backends_in_ring(const struct backend *bk);
-/* Build `color`'s ring from bk[] into its inactive buffer now (the caller
+/* Build `color`'s ring from bk[] (its ring members: bgx_ring_members, so
+ * the fail-open rule is the caller's) into its inactive buffer now (the caller
  * has waited for readers) and return `word` with that buffer live and the
  * has-backends bit right; the generation is the caller's to advance. */
 int color_write_ring(struct bgx_instance *in, __u32 id, __u32 color, const struct backend *bk,

@@ -117,6 +117,8 @@ static json_t *build(const struct journal_entry *e)
 		bad = bad || json_object_set(obj, "after", e->after);
 	if (e->reason)
 		bad = bad || put(obj, "reason", text(e->reason));
+	if (e->detail)
+		bad = bad || json_object_set(obj, "detail", e->detail);
 	if (bad) {
 		json_decref(obj);
 		return NULL;

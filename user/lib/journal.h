@@ -13,8 +13,9 @@
  * when it ran under sudo), its "pid",
  * "command" (the argv of a CLI action, an array), "service", "what" ("set",
  * "weight", "backend.add", "health.down", "failover.on", "agent.start", ...),
- * "before", "after" (any JSON values) and "reason" (text with the figures
- * that caused the change).  Absent fields are left out.
+ * "before", "after" (any JSON values), "reason" (text with the figures
+ * that caused the change) and "detail" (any JSON value: the figures in
+ * full).  Absent fields are left out.
  *
  * Concurrency: CLI processes and the agent append at the same time.  Every
  * append takes an exclusive flock on <state dir>/history.lock, rotates if
@@ -72,6 +73,8 @@ struct journal_entry {
 	const char *service;            /* NULL: not about one service */
 	json_t *before, *after;         /* borrowed; NULL: left out */
 	const char *reason;             /* NULL: left out */
+	json_t *detail;                 /* borrowed; NULL: left out.  Figures behind the
+					   reason (a rollout's checks, ...) */
 	int argc;                       /* the command line of a CLI action */
 	char *const *argv;              /* argc 0: left out */
 	int64_t time_ns;                /* 0: now (read under the lock) */

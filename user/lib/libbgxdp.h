@@ -141,17 +141,59 @@ struct bgx_backend_ref {
 struct bgx_backend_result {
 	char service[BGXDP_NAME_LEN];
 	__u8 old_state, new_state;      /* BACKEND_* */
+	__u8 old_health, new_health;    /* BACKEND_HEALTH_* */
+	__u16 weight;
 	bool changed;                   /* false: it was in that state already */
 	__u32 in_ring;                  /* backends of the color in the ring after */
+	bool fails_open;                /* after it, health is ignored for the service */
 };
 
 int bgx_backend_add(struct bgx_instance *in, const struct bgx_backend_ref *ref, __u16 weight,
 		    struct bgx_backend_result *res, struct bgx_err *e);
+/* The same, for a service whose backends the agent checks: the backend is
+ * added with health BACKEND_HEALTH_PENDING and enters its ring only once
+ * the agent has seen it pass a check (bgx_backend_set_health). */
+int bgx_backend_add_checked(struct bgx_instance *in, const struct bgx_backend_ref *ref,
+			    __u16 weight, struct bgx_backend_result *res, struct bgx_err *e);
 int bgx_backend_del(struct bgx_instance *in, const struct bgx_backend_ref *ref,
 		    struct bgx_backend_result *res, struct bgx_err *e);
 /* Admin state: BACKEND_UP, BACKEND_DRAIN or BACKEND_DOWN. */
 int bgx_backend_set_state(struct bgx_instance *in, const struct bgx_backend_ref *ref,
 			  __u8 state, struct bgx_backend_result *res, struct bgx_err *e);
+/* Health as the agent judged it: BACKEND_HEALTH_NONE, _UP, _DOWN or
+ * _PENDING.  The same ordering rules and kill points as the admin state;
+ * it may change the rings of both colors at once (fail open, below), and
+ * publishes them with one store.  Never refused for being the last backend
+ * of a color: health reports a fact, the fail-open rule keeps the service
+ * served. */
+int bgx_backend_set_health(struct bgx_instance *in, const struct bgx_backend_ref *ref,
+			   __u8 health, struct bgx_backend_result *res, struct bgx_err *e);
+
+/* End the established flows of a backend (`health --expire-flows`, when it
+ * goes down): their next packets are picked again, so a TCP connection that
+ * still lives is reset by the backend it lands on.  Returns how many flow
+ * entries went, or -errno. */
+int bgx_backend_expire_flows(struct bgx_instance *in, const struct bgx_backend_ref *ref,
+			     struct bgx_err *e);
+
+/* ---- which backends take new flows (pure: no maps) --------------------- */
+
+/*
+ * A backend takes new flows (is placed in its color's Maglev ring) when its
+ * admin state is up (BACKEND_UP: not drain, not down) and its health is not
+ * BACKEND_HEALTH_DOWN or _PENDING.  Except: when health would leave BOTH
+ * colors of a service without any backend while some backend is admin up,
+ * health is ignored for that service (it "fails open"): a broken checker,
+ * or a network that cuts the checks, never black-holes a service.  The ring
+ * builder of every operation and the recovery of a killed writer both go
+ * through these, so they always agree.  `blue`, `green` and `bk` are a
+ * color's BGXDP_MAX_BACKENDS slots.
+ */
+bool bgx_health_fails_open(const struct backend *blue, const struct backend *green);
+bool bgx_backend_takes_flows(const struct backend *b, bool fail_open);
+/* out[] = bk[] as the ring builder sees it: health cleared when the
+ * service fails open (BGXDP_MAX_BACKENDS slots each). */
+void bgx_ring_members(const struct backend *bk, bool fail_open, struct backend *out);
 
 /* ---- a whole service at once (apply, batch) --------------------------- */
 
@@ -159,6 +201,10 @@ struct bgx_backend_spec {
 	struct endpoint ep;
 	__u16 weight;                   /* 1..1000 */
 	__u8 state;                     /* BACKEND_UP, BACKEND_DRAIN or BACKEND_DOWN */
+	/* The health a backend this adds starts with (BACKEND_HEALTH_NONE, or
+	 * _PENDING when the agent checks the service): a backend that is
+	 * there already keeps the health the agent gave it. */
+	__u8 health;
 };
 
 /* Everything a service's traffic decision is made of. */
@@ -186,6 +232,7 @@ int bgx_service_update(struct bgx_instance *in, const char *name,
 struct bgx_share_result {
 	char service[BGXDP_NAME_LEN];
 	__u32 green_bp;                 /* green's share now, basis points */
+	__u32 old_green_bp;             /* green's share before */
 	__u32 generation;
 };
 
@@ -214,16 +261,27 @@ struct bgx_backend_view {
 	char address[BGX_ADDRESS_LEN];
 	struct endpoint ep;
 	__u8 color;
-	__u8 state;                     /* BACKEND_* */
+	__u8 state;                     /* BACKEND_* (admin state) */
+	__u8 health;                    /* BACKEND_HEALTH_* */
+	bool takes_flows;               /* in its color's ring (admin, health, fail open) */
 	__u16 weight;
 	__u32 slot;
+	__u64 live_flows;               /* BGX_SNAP_FLOWS: entries not idled out */
+	__u64 open_flows;               /* BGX_SNAP_FLOWS: of those, not closing (no FIN/RST yet) */
 	struct backend_counters counters;       /* BGX_SNAP_COUNTERS */
 	struct backend_connect connect;         /* BGX_SNAP_COUNTERS: handshake times */
 };
 
 struct bgx_color_view {
 	__u32 share_bp;
+	__u32 admin_up;                 /* backends whose admin state is up */
+	__u32 in_ring;                  /* backends that take new flows */
+	/* Failover: the color has a share and admin-up backends, but health
+	 * took every one of them out while the other color serves, so the
+	 * data plane sends the color's new flows to the other color. */
+	bool failover;
 	__u64 live_flows;               /* BGX_SNAP_FLOWS */
+	__u64 open_flows;               /* BGX_SNAP_FLOWS: not closing */
 	struct color_counters counters; /* BGX_SNAP_COUNTERS, summed over CPUs */
 };
 
@@ -238,6 +296,7 @@ struct bgx_service_view {
 	__u32 generation;
 	__u64 changes;
 	__u64 last_change_unix_ns;
+	bool fails_open;                /* health ignored: it would leave no backend */
 	struct bgx_color_view colors[BGXDP_COLORS];
 	__u32 n_backends;               /* blue first, then green, by slot */
 	struct bgx_backend_view backends[BGXDP_COLORS * BGXDP_MAX_BACKENDS];
@@ -259,7 +318,7 @@ struct bgx_snapshot {
 
 enum bgx_snapshot_part {
 	BGX_SNAP_CONFIG = 0,            /* always: interfaces, services, backends */
-	BGX_SNAP_FLOWS = 1 << 0,        /* live flows per color (walks the flow table) */
+	BGX_SNAP_FLOWS = 1 << 0,        /* live flows per color and backend (walks the flow table) */
 	BGX_SNAP_COUNTERS = 1 << 1,     /* per-CPU counters, summed */
 };
 

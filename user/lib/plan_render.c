@@ -20,7 +20,7 @@ static void ep_text(const struct endpoint *ep, char *buf)
 static void health_text(const struct bgx_desired_health *h, char *buf, size_t len)
 {
 	char iv[16], to[16], fi[32] = "", di[32] = "", ex[BGX_HEALTH_MAX_RANGES * 8 + 1];
-	char http[BGX_HEALTH_PATH_LEN + 80] = "", port[16] = "";
+	char http[BGX_HEALTH_PATH_LEN + BGX_HEALTH_MAX_RANGES * 8 + 16] = "", port[16] = "";
 
 	if (h->mode != BGX_HEALTH_ON) {
 		snprintf(buf, len, "%s", h->mode == BGX_HEALTH_OFF ? "off" : "none");

@@ -12,7 +12,8 @@
  *    one it replaced, else only clear the mark;
  *  - a service marked ring_dirty (a backend command killed between its
  *    slot and its ring): for each color whose live ring is not the ring its
- *    slots build, publish the ring the slots build.
+ *    slots build, publish the ring the slots build (by the one rule of
+ *    libbgxdp.h: admin state, health, and the service's fail open).
  * Writers run this under the pin dir's lock before their own change; it
  * reads only the services' metadata unless one of the marks is set (a flip
  * pays for 16 small reads).  BGX_RECOVER_FULL checks every ring, marked or
@@ -27,18 +28,19 @@
 #include "maglev.h"
 
 struct recovery {
-	struct backend *bk;
+	struct backend *slots[BGXDP_COLORS];    /* a service's slots, per color */
+	struct backend *members;                /* one color's, as the ring builder sees them */
 	struct maglev_ring *want, *live;
 	int republished;
 };
 
-/* Is the ring `bk` builds the one `word` makes live for `color`? */
+/* Is the ring rc->members builds the one `word` makes live for `color`? */
 static int color_ring_is_live(struct bgx_instance *in, __u32 id, __u32 color, __u64 word,
 			      struct recovery *rc, struct bgx_err *e)
 {
 	__u32 key = ring_index(id, color, cfg_ring_buffer(word, color));
 	bool has = word & CFG_HAS_BACKENDS(color);
-	int n = maglev_build(rc->bk, BGXDP_MAX_BACKENDS, rc->want);
+	int n = maglev_build(rc->members, BGXDP_MAX_BACKENDS, rc->want);
 
 	if (n < 0)
 		return bgx_fail(e, n, "cannot build a Maglev ring: %s", strerror(-n));
@@ -49,21 +51,29 @@ static int color_ring_is_live(struct bgx_instance *in, __u32 id, __u32 color, __
 	return !memcmp(rc->want->slots, rc->live->slots, sizeof(rc->want->slots));
 }
 
+/* Every color whose live ring is not the one its slots build (by the same
+ * rule as every operation, fail open included) gets that ring published. */
 static int recover_rings(struct bgx_instance *in, __u32 id, struct recovery *rc,
 			 struct bgx_err *e)
 {
+	bool fails_open;
+	int r;
+
+	for (__u32 c = 0; c < BGXDP_COLORS; c++)
+		if ((r = color_backends_read(in, id, c, rc->slots[c], e)))
+			return r;
+	fails_open = bgx_health_fails_open(rc->slots[BGXDP_BLUE], rc->slots[BGXDP_GREEN]);
 	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
 		__u64 word = svc_word(in, id), new_word;
-		int is_live, r;
+		int is_live;
 
-		if ((r = color_backends_read(in, id, c, rc->bk, e)))
-			return r;
+		bgx_ring_members(rc->slots[c], fails_open, rc->members);
 		is_live = color_ring_is_live(in, id, c, word, rc, e);
 		if (is_live < 0)
 			return is_live;
 		if (is_live)
 			continue;
-		if ((r = color_prepare_ring(in, id, c, rc->bk, word, &new_word, e)))
+		if ((r = color_prepare_ring(in, id, c, rc->members, word, &new_word, e)))
 			return r;
 		svc_publish(in, id, new_word);
 		rc->republished++;
@@ -149,14 +159,19 @@ int bgx_recover(struct bgx_instance *in, unsigned int flags, struct bgx_err *e)
 	int r = instance_must_write(in, e);
 
 	/* The buffers are needed only for a ring check: allocated then. */
-	rc.bk = calloc(BGXDP_MAX_BACKENDS, sizeof(*rc.bk));
+	rc.slots[BGXDP_BLUE] = calloc(BGXDP_MAX_BACKENDS, sizeof(struct backend));
+	rc.slots[BGXDP_GREEN] = calloc(BGXDP_MAX_BACKENDS, sizeof(struct backend));
+	rc.members = calloc(BGXDP_MAX_BACKENDS, sizeof(struct backend));
 	rc.want = malloc(sizeof(*rc.want));
 	rc.live = malloc(sizeof(*rc.live));
-	if (!r && (!rc.bk || !rc.want || !rc.live))
+	if (!r && (!rc.slots[BGXDP_BLUE] || !rc.slots[BGXDP_GREEN] || !rc.members || !rc.want ||
+		   !rc.live))
 		r = bgx_fail(e, ENOMEM, "out of memory");
 	for (__u32 id = 0; id < BGXDP_MAX_SERVICES && !r; id++)
 		r = recover_service(in, id, flags & BGX_RECOVER_FULL, &rc, e);
-	free(rc.bk);
+	free(rc.slots[BGXDP_BLUE]);
+	free(rc.slots[BGXDP_GREEN]);
+	free(rc.members);
 	free(rc.want);
 	free(rc.live);
 	return r ? r : rc.republished;

@@ -21,15 +21,6 @@ int color_backends_read(struct bgx_instance *in, __u32 id, __u32 color, struct b
 	return 0;
 }
 
-__u32 backends_in_ring(const struct backend *bk)
-{
-	__u32 n = 0;
-
-	for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++)
-		n += backend_in_ring(&bk[s]) ? 1 : 0;
-	return n;
-}
-
 int color_write_ring(struct bgx_instance *in, __u32 id, __u32 color, const struct backend *bk,
 		     __u64 word, __u64 *new_word, struct bgx_err *e)
 {
@@ -70,4 +61,39 @@ int color_prepare_ring(struct bgx_instance *in, __u32 id, __u32 color,
 		return r;
 	*new_word = cfg_next_generation(*new_word);
 	return 0;
+}
+
+/* ---- which backends take new flows: the one rule ------------------------ */
+
+static bool admin_up(const struct backend *b)
+{
+	return b->state == BACKEND_UP;
+}
+
+bool bgx_health_fails_open(const struct backend *blue, const struct backend *green)
+{
+	const struct backend *colors[BGXDP_COLORS] = { blue, green };
+	bool any_admin_up = false;
+
+	for (__u32 c = 0; c < BGXDP_COLORS; c++)
+		for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++) {
+			if (backend_in_ring(&colors[c][s]))
+				return false;
+			any_admin_up |= admin_up(&colors[c][s]);
+		}
+	return any_admin_up;
+}
+
+bool bgx_backend_takes_flows(const struct backend *b, bool fail_open)
+{
+	return fail_open ? admin_up(b) : backend_in_ring(b) != 0;
+}
+
+void bgx_ring_members(const struct backend *bk, bool fail_open, struct backend *out)
+{
+	memcpy(out, bk, sizeof(*bk) * BGXDP_MAX_BACKENDS);
+	if (!fail_open)
+		return;
+	for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++)
+		out[s].health = BACKEND_HEALTH_NONE;
 }

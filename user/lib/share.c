@@ -2,6 +2,7 @@
 /* share.c - the traffic split: set, weight, rollback; one word store each. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "config_word.h"
@@ -15,18 +16,36 @@ static __u64 now_unix_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 }
 
+/* Backends of `color` whose admin state is up (for the refusal's reason). */
+static __u32 admin_up_count(struct bgx_instance *in, __u32 id, __u32 color)
+{
+	struct backend *bk = calloc(BGXDP_MAX_BACKENDS, sizeof(*bk));
+	__u32 n = 0;
+
+	if (bk && !color_backends_read(in, id, color, bk, NULL))
+		for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++)
+			n += bk[s].state == BACKEND_UP;
+	free(bk);
+	return n;
+}
+
 /* A color that would get a share must have a backend in its ring. */
-static int check_colors_served(const struct svc_meta *m, __u64 word, __u64 new_word,
-			       struct bgx_err *e)
+static int check_colors_served(struct bgx_instance *in, __u32 id, const struct svc_meta *m,
+			       __u64 word, __u64 new_word, struct bgx_err *e)
 {
 	char pct[16];
 
 	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
-		__u32 share = bgx_word_color_share(new_word, c);
+		__u32 share = bgx_word_color_share(new_word, c), up;
 
 		if (!share || (word & CFG_HAS_BACKENDS(c)))
 			continue;
 		format_percent_bp(share, pct, sizeof(pct));
+		up = admin_up_count(in, id, c);
+		if (up)
+			return bgx_fail(e, EINVAL, "%s would get %s%% of new flows of service '%s' but none of its "
+					"%u up backend%s passes its health checks (see 'bgxdp status')",
+					color_name(c), pct, m->name, up, up == 1 ? "" : "s");
 		return bgx_fail(e, EINVAL, "%s would get %s%% of new flows of service '%s' but has no up backend "
 				"(add one with 'bgxdp backend add %s %s ADDR:PORT')",
 				color_name(c), pct, m->name, m->name, color_name(c));
@@ -47,7 +66,7 @@ static int publish_share(struct bgx_instance *in, __u32 id, struct svc_meta *m,
 	__u64 new_word = cfg_with_share(word, green_bp);
 	int r;
 
-	if ((r = check_colors_served(m, word, new_word, e)))
+	if ((r = check_colors_served(in, id, m, word, new_word, e)))
 		return r;
 	new_word = cfg_next_generation(new_word);
 	m->previous_word = word;
@@ -66,6 +85,7 @@ static int publish_share(struct bgx_instance *in, __u32 id, struct svc_meta *m,
 		memset(res, 0, sizeof(*res));
 		snprintf(res->service, sizeof(res->service), "%s", m->name);
 		res->green_bp = cfg_green_share(new_word);
+		res->old_green_bp = cfg_green_share(word);
 		res->generation = cfg_generation(new_word);
 	}
 	bgx_log(BGX_LOG_INFO, "service %s: green share %u bp published, generation %u", m->name,

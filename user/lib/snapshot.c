@@ -34,7 +34,7 @@ static int percpu_sum(const struct percpu_reader *pr, int fd, __u32 key, void *s
 	return 0;
 }
 
-static void backend_view(const struct backend *b, __u32 color, __u32 slot,
+static void backend_view(const struct backend *b, __u32 color, __u32 slot, bool fails_open,
 			 struct bgx_backend_view *v)
 {
 	memset(v, 0, sizeof(*v));
@@ -44,26 +44,45 @@ static void backend_view(const struct backend *b, __u32 color, __u32 slot,
 	v->ep.family = b->family;
 	v->color = (__u8)color;
 	v->state = b->state;
+	v->health = b->health;
+	v->takes_flows = bgx_backend_takes_flows(b, fails_open);
 	v->weight = b->weight;
 	v->slot = slot;
 }
 
+/* A color fails over when it should get new flows and has backends the
+ * operator put in rotation, but health took them all out while the other
+ * color serves: the data plane then sends its new flows to the other. */
+static void derive_failover(struct bgx_service_view *sv)
+{
+	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
+		struct bgx_color_view *cv = &sv->colors[c];
+
+		cv->failover = cv->share_bp && cv->admin_up && !cv->in_ring &&
+			       sv->colors[c ^ 1].in_ring;
+	}
+}
+
 static int service_backends(struct bgx_instance *in, struct bgx_service_view *sv,
-			    struct backend *bk, const struct percpu_reader *pr,
-			    struct bgx_err *e)
+			    struct backend (*bk)[BGXDP_MAX_BACKENDS],
+			    const struct percpu_reader *pr, struct bgx_err *e)
 {
 	int r;
 
-	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
-		if ((r = color_backends_read(in, sv->id, c, bk, e)))
+	for (__u32 c = 0; c < BGXDP_COLORS; c++)
+		if ((r = color_backends_read(in, sv->id, c, bk[c], e)))
 			return r;
+	sv->fails_open = bgx_health_fails_open(bk[BGXDP_BLUE], bk[BGXDP_GREEN]);
+	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
 		for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++) {
 			struct bgx_backend_view *v = &sv->backends[sv->n_backends];
 
-			if (bk[s].state == BACKEND_EMPTY)
+			if (bk[c][s].state == BACKEND_EMPTY)
 				continue;
-			backend_view(&bk[s], c, s, v);
+			backend_view(&bk[c][s], c, s, sv->fails_open, v);
 			sv->n_backends++;
+			sv->colors[c].admin_up += v->state == BACKEND_UP;
+			sv->colors[c].in_ring += v->takes_flows;
 			if (pr && ((r = percpu_sum(pr, map_fd(in, MAP_backend_counters),
 						   backend_index(sv->id, c, s), &v->counters,
 						   sizeof(v->counters))) ||
@@ -73,11 +92,12 @@ static int service_backends(struct bgx_instance *in, struct bgx_service_view *sv
 				return bgx_fail(e, r, "cannot read the counters: %s", strerror(-r));
 		}
 	}
+	derive_failover(sv);
 	return 0;
 }
 
 static int service_view(struct bgx_instance *in, __u32 id, const struct svc_meta *m,
-			struct bgx_service_view *sv, struct backend *bk,
+			struct bgx_service_view *sv, struct backend (*bk)[BGXDP_MAX_BACKENDS],
 			const struct percpu_reader *pr, struct bgx_err *e)
 {
 	__u64 word = svc_word(in, id);
@@ -110,7 +130,7 @@ static int snapshot_services(struct bgx_instance *in, const char *only, __u32 on
 			     struct bgx_snapshot *snap, const struct percpu_reader *pr,
 			     struct bgx_err *e)
 {
-	struct backend *bk = calloc(BGXDP_MAX_BACKENDS, sizeof(*bk));
+	struct backend (*bk)[BGXDP_MAX_BACKENDS] = calloc(BGXDP_COLORS, sizeof(*bk));
 	int r = bk ? 0 : bgx_fail(e, ENOMEM, "out of memory");
 
 	for (__u32 id = 0; id < BGXDP_MAX_SERVICES && !r; id++) {
@@ -130,13 +150,25 @@ static int snapshot_services(struct bgx_instance *in, const char *only, __u32 on
 static int snapshot_live_flows(struct bgx_instance *in, struct bgx_snapshot *snap,
 			       struct bgx_err *e)
 {
-	__u64 (*live)[BGXDP_COLORS] = calloc(BGXDP_MAX_SERVICES, sizeof(*live));
-	int r = live ? flows_count_live(in, live, e) : bgx_fail(e, ENOMEM, "out of memory");
+	struct flow_counts *fc = calloc(1, sizeof(*fc));
+	int r = fc ? flows_count_live(in, fc, e) : bgx_fail(e, ENOMEM, "out of memory");
 
-	for (__u32 s = 0; s < snap->n_services && !r; s++)
+	for (__u32 i = 0; i < snap->n_services && !r; i++) {
+		struct bgx_service_view *sv = &snap->services[i];
+
 		for (__u32 c = 0; c < BGXDP_COLORS; c++)
-			snap->services[s].colors[c].live_flows = live[snap->services[s].id][c];
-	free(live);
+			for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++) {
+				sv->colors[c].live_flows += fc->live[sv->id][c][s];
+				sv->colors[c].open_flows += fc->open[sv->id][c][s];
+			}
+		for (__u32 b = 0; b < sv->n_backends; b++) {
+			struct bgx_backend_view *v = &sv->backends[b];
+
+			v->live_flows = fc->live[sv->id][v->color][v->slot];
+			v->open_flows = fc->open[sv->id][v->color][v->slot];
+		}
+	}
+	free(fc);
 	return r;
 }
 

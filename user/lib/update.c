@@ -30,6 +30,7 @@ struct update {
 	struct svc_meta meta;
 	struct backend old[BGXDP_COLORS][BGXDP_MAX_BACKENDS];
 	struct backend new[BGXDP_COLORS][BGXDP_MAX_BACKENDS];
+	struct backend members[BGXDP_COLORS][BGXDP_MAX_BACKENDS];  /* what the rings are built from */
 	int changes;
 };
 
@@ -56,7 +57,10 @@ static int free_slot(const struct update *u, __u32 c)
 	return -1;
 }
 
-static void backend_from_spec(const struct bgx_backend_spec *b, struct backend *out)
+/* A kept backend keeps its health (the agent's), a new one starts with
+ * the spec's. */
+static void backend_from_spec(const struct bgx_backend_spec *b, const struct backend *old,
+			      struct backend *out)
 {
 	memset(out, 0, sizeof(*out));
 	memcpy(out->addr, b->ep.addr, BGXDP_ADDR_LEN);
@@ -64,6 +68,7 @@ static void backend_from_spec(const struct bgx_backend_spec *b, struct backend *
 	out->family = b->ep.family;
 	out->state = b->state;
 	out->weight = b->weight;
+	out->health = old->state != BACKEND_EMPTY ? old->health : b->health;
 }
 
 /* new[][] from the target: kept backends in their slots, new ones in free
@@ -89,10 +94,27 @@ static int place_backends(struct update *u, const struct bgx_service_target *t,
 			if (s < 0 && (s = free_slot(u, c)) < 0)
 				return bgx_fail(e, ENOSPC, "service '%s': no free %s slot for %s while %d are in use (apply the removals first, then the additions)",
 						u->meta.name, color_name(c), text, BGXDP_MAX_BACKENDS);
-			backend_from_spec(b, &u->new[c][s]);
+			backend_from_spec(b, &u->old[c][s], &u->new[c][s]);
 		}
 	}
 	return 0;
+}
+
+/* The rings the new slots build, by the one rule (libbgxdp.h). */
+static void make_members(struct update *u)
+{
+	bool open = bgx_health_fails_open(u->new[BGXDP_BLUE], u->new[BGXDP_GREEN]);
+
+	for (__u32 c = 0; c < BGXDP_COLORS; c++)
+		bgx_ring_members(u->new[c], open, u->members[c]);
+}
+
+static bool any_in_ring(const struct backend *bk)
+{
+	for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++)
+		if (backend_in_ring(&bk[s]))
+			return true;
+	return false;
 }
 
 /* A color that gets a share keeps a backend in its ring. */
@@ -102,7 +124,7 @@ static int check_served(const struct update *u, __u32 green_bp, struct bgx_err *
 		__u32 share = c == BGXDP_GREEN ? green_bp : BGXDP_SHARE_SCALE - green_bp;
 		char pct[16];
 
-		if (!share || backends_in_ring(u->new[c]))
+		if (!share || any_in_ring(u->members[c]))
 			continue;
 		format_percent_bp(share, pct, sizeof(pct));
 		return bgx_fail(e, EINVAL, "%s would get %s%% of new flows of service '%s' but has no up backend",
@@ -133,7 +155,7 @@ static int write_slots(struct bgx_instance *in, struct update *u, bool before, s
 			const struct backend *v = &u->new[c][s];
 
 			if (!memcmp(v, &u->old[c][s], sizeof(*v)) ||
-			    (backend_in_ring(v) != 0) != before)
+			    (backend_in_ring(&u->members[c][s]) != 0) != before)
 				continue;
 			if (!u->old[c][s].state && v->state) {
 				format_endpoint(v->addr, v->port, v->family, text, sizeof(text));
@@ -166,7 +188,7 @@ static int publish(struct bgx_instance *in, struct update *u, __u32 green_bp,
 
 	cfg_wait_for_readers();
 	for (__u32 c = 0; c < BGXDP_COLORS; c++)
-		if ((r = color_write_ring(in, u->id, c, u->new[c], new_word, &new_word, e)))
+		if ((r = color_write_ring(in, u->id, c, u->members[c], new_word, &new_word, e)))
 			return r;
 	instance_step(in, "service.update", "rings-written");
 	new_word = cfg_next_generation(cfg_with_share(new_word, green_bp));
@@ -214,7 +236,10 @@ int bgx_service_update(struct bgx_instance *in, const char *name,
 	if (!u)
 		return bgx_fail(e, ENOMEM, "out of memory");
 	if ((r = instance_must_write(in, e)) || (r = load(in, name, u, e)) ||
-	    (r = place_backends(u, t, e)) || (r = check_served(u, t->green_bp, e)))
+	    (r = place_backends(u, t, e)))
+		goto out;
+	make_members(u);
+	if ((r = check_served(u, t->green_bp, e)))
 		goto out;
 	if (nothing_changes(u, t->green_bp, svc_word(in, u->id))) {
 		res->generation = cfg_generation(svc_word(in, u->id));

@@ -228,6 +228,21 @@ const char *backend_state_name(__u8 state)
 	}
 }
 
+const char *admin_state_name(__u8 state)
+{
+	return state == BACKEND_DRAIN ? "drain" : state == BACKEND_DOWN ? "maint" : "ready";
+}
+
+const char *backend_health_name(__u8 health)
+{
+	switch (health) {
+	case BACKEND_HEALTH_UP: return "up";
+	case BACKEND_HEALTH_DOWN: return "down";
+	case BACKEND_HEALTH_PENDING: return "unchecked";
+	default: return "none";
+	}
+}
+
 void format_endpoint(const __u8 *addr, __be16 port, __u8 family, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];

@@ -43,6 +43,10 @@ int bgx_parse_duration_ms(const char *s, const char *label, __u64 min_ms, __u64 
 const char *color_name(__u32 color);
 const char *proto_name(__u8 proto);
 const char *backend_state_name(__u8 state);
+/* The admin state as the operator says it: "ready", "drain", "maint". */
+const char *admin_state_name(__u8 state);
+/* BACKEND_HEALTH_*: "none", "up", "down", "unchecked" (pending). */
+const char *backend_health_name(__u8 health);
 
 /* "10.0.0.1:80" / "[2001:db8::1]:80"; port in network byte order. */
 void format_endpoint(const __u8 *addr, __be16 port, __u8 family,
