@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include "dispatch.h"
+#include "fleet_cmd.h"
 #include "serve.h"
 
 static const struct {
@@ -13,6 +14,8 @@ static const struct {
 	cli_run_fn run;
 } agent_runs[] = {
 	{ "serve", run_serve },
+	{ "fleet apply", run_fleet_apply },
+	{ "fleet status", run_fleet_status },
 };
 
 static cli_run_fn find_run(const struct cmd_spec *spec)
@@ -30,5 +33,8 @@ static const struct cli_role agent_role = {
 
 int main(int argc, char **argv)
 {
+	/* the fleet components until `bgxdp agent` runs them (fleet_agent.c) */
+	if (argc > 1 && !strcmp(argv[1], "__fleet-agent"))
+		return fleet_agent_main(argc - 1, argv + 1);
 	return cli_main(argc, argv, &agent_role);
 }
