@@ -188,79 +188,81 @@ static int fail(const char *command, const struct bgx_err *e, bool json)
 	return status;
 }
 
-/* Global options before the command: --pin-dir, --verbose, --help, --version.
- * Returns the index of the command word, or -1 when done (exit code in
- * *status). */
+/* An option that takes a value: its value, or NULL with the error set. */
+static const char *option_value(int argc, char **argv, int i, const char *metavar,
+				struct bgx_err *e)
+{
+	if (i + 1 < argc)
+		return argv[i + 1];
+	bgx_fail_usage(e, EINVAL, "option %s needs a value (%s)", argv[i], metavar);
+	return NULL;
+}
+
+/* argv[i], an option before the command word: how many words it takes (1
+ * or 2), or 0 when it ends the run (help or version printed: *status 0;
+ * an error: e set). */
+static int leading_option(int argc, char **argv, int i, struct leading *lead, int *status,
+			  struct bgx_err *e)
+{
+	const char *a = argv[i];
+
+	if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		usage(stdout);
+		return *status = 0;
+	}
+	if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+		if (lead->json)
+			printf("{\"version\":\"%s\"}\n", BGXDP_VERSION);
+		else
+			printf("bgxdp %s\n", BGXDP_VERSION);
+		return *status = 0;
+	}
+	if (!strcmp(a, "--json") || !strcmp(a, "--pretty") || !strcmp(a, "--verbose") ||
+	    (a[1] && strspn(a + 1, "jpv") == strlen(a + 1))) {
+		/* -j, -p, -v, and their bundles: -jp */
+		lead->json |= !strcmp(a, "--json") || (a[1] != '-' && strchr(a + 1, 'j'));
+		lead->pretty |= !strcmp(a, "--pretty") || (a[1] != '-' && strchr(a + 1, 'p'));
+		lead->verbose |= !strcmp(a, "--verbose") || (a[1] != '-' && strchr(a + 1, 'v'));
+		return 1;
+	}
+	if (!strcmp(a, "--pin-dir") || !strcmp(a, "-b") || !strcmp(a, "--batch")) {
+		const char *v = option_value(argc, argv, i, a[2] == 'p' ? "DIR" : "FILE|-", e);
+
+		if (!v)
+			return *status = 2, 0;
+		*(a[2] == 'p' ? &lead->pin_dir : &lead->batch) = v;
+		return 2;
+	}
+	if (!strncmp(a, "--pin-dir=", 10)) {
+		lead->pin_dir = a + 10;
+		return 1;
+	}
+	bgx_fail_usage(e, EINVAL, "unknown option '%s' (see 'bgxdp --help')", a);
+	return *status = 2, 0;
+}
+
+/* Global options before the command: --pin-dir, -b, -j, -p, -v, --help,
+ * --version.  Returns the index of the command word, or -1 when done (exit
+ * code in *status). */
 static int parse_leading(int argc, char **argv, struct leading *lead, int *status)
 {
 	struct bgx_err e = { 0 };
-	int i = 1;
+	int i = 1, used;
 
 	while (i < argc && argv[i][0] == '-') {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			*status = 0;
+		if (!(used = leading_option(argc, argv, i, lead, status, &e))) {
+			if (e.code)
+				*status = fail(NULL, &e, lead->json);
 			return -1;
 		}
-		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
-			if (lead->json)
-				printf("{\"version\":\"%s\"}\n", BGXDP_VERSION);
-			else
-				printf("bgxdp %s\n", BGXDP_VERSION);
-			*status = 0;
-			return -1;
-		}
-		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			lead->verbose = true;
-			i++;
-			continue;
-		}
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--pretty") ||
-		    (argv[i][1] && strspn(argv[i] + 1, "jpv") == strlen(argv[i] + 1))) {
-			/* -j, -p, -v, and their bundles: -jp */
-			lead->json |= !strcmp(argv[i], "--json") || strchr(argv[i] + 1, 'j');
-			lead->pretty |= !strcmp(argv[i], "--pretty") || strchr(argv[i] + 1, 'p');
-			lead->verbose |= argv[i][1] != '-' && strchr(argv[i] + 1, 'v');
-			i++;
-			continue;
-		}
-		if (!strcmp(argv[i], "--pin-dir")) {
-			if (i + 1 >= argc) {
-				bgx_fail_usage(&e, EINVAL, "option --pin-dir needs a value (DIR)");
-				*status = fail(NULL, &e, lead->json);
-				return -1;
-			}
-			lead->pin_dir = argv[i + 1];
-			i += 2;
-			continue;
-		}
-		if (!strcmp(argv[i], "-b") || !strcmp(argv[i], "--batch")) {
-			if (i + 1 >= argc) {
-				bgx_fail_usage(&e, EINVAL, "option %s needs a value (FILE|-)", argv[i]);
-				*status = fail(NULL, &e, lead->json);
-				return -1;
-			}
-			lead->batch = argv[i + 1];
-			i += 2;
-			continue;
-		}
-		if (!strncmp(argv[i], "--pin-dir=", 10)) {
-			lead->pin_dir = argv[i] + 10;
-			i++;
-			continue;
-		}
-		bgx_fail_usage(&e, EINVAL, "unknown option '%s' (see 'bgxdp --help')", argv[i]);
-		*status = fail(NULL, &e, lead->json);
-		return -1;
+		i += used;
 	}
-	if (lead->batch && i < argc) {
+	if (lead->batch && i < argc)
 		bgx_fail_usage(&e, EINVAL, "-b runs the commands of a file: no command after it ('%s')",
 			       argv[i]);
-		*status = fail(NULL, &e, lead->json);
-		return -1;
-	}
-	if (i >= argc && !lead->batch) {
+	else if (i >= argc && !lead->batch)
 		bgx_fail_usage(&e, EINVAL, "missing command (see 'bgxdp --help')");
+	if (e.code) {
 		*status = fail(NULL, &e, lead->json);
 		return -1;
 	}

@@ -45,30 +45,14 @@ static int mb_cmp(const void *a, const void *b)
 	return ((const struct mb *)a)->idx < ((const struct mb *)b)->idx ? -1 : 1;
 }
 
-int maglev_build(const struct backend *backends, __u32 count, struct maglev_ring *ring)
+/* The backends in the ring, with their permutations, in address order;
+ * returns how many (mb: n entries) and their total weight in *wsum. */
+static __u32 collect(const struct backend *backends, __u32 count, struct mb *mb, __u64 *wsum)
 {
 	const __u32 M = BGXDP_RING_SIZE;
-	__u64 wsum = 0, assigned = 0, filled = 0;
-	struct mb *mb;
-	__u8 *taken;
 	__u32 n = 0;
 
-	if (!ring || (count && !backends) || count > 65535)
-		return -EINVAL;
-	memset(ring, 0, sizeof(*ring));
-	for (__u32 i = 0; i < count; i++)
-		if (backend_in_ring(&backends[i]))
-			n++;
-	if (!n)
-		return 0;
-	mb = calloc(n, sizeof(*mb));
-	taken = calloc(M, 1);
-	if (!mb || !taken) {
-		free(mb);
-		free(taken);
-		return -ENOMEM;
-	}
-	n = 0;
+	*wsum = 0;
 	for (__u32 i = 0; i < count; i++) {
 		const struct backend *b = &backends[i];
 		__u64 w;
@@ -81,12 +65,20 @@ int maglev_build(const struct backend *backends, __u32 count, struct maglev_ring
 		mb[n].offset = backend_hash(b, MAGLEV_SEED_OFFSET) % M;
 		mb[n].skip = backend_hash(b, MAGLEV_SEED_SKIP) % (M - 1) + 1;
 		mb[n].weight = w;
-		wsum += w;
+		*wsum += w;
 		n++;
 	}
 	qsort(mb, n, sizeof(*mb), mb_cmp);
+	return n;
+}
 
-	/* Quotas: floor(M * w / W), the rest by largest remainder (ties: address order). */
+/* Quotas: floor(M * w / W), the rest by largest remainder (ties: address
+ * order); each backend gets at most one extra slot. */
+static void set_quotas(struct mb *mb, __u32 n, __u64 wsum)
+{
+	const __u32 M = BGXDP_RING_SIZE;
+	__u64 assigned = 0;
+
 	for (__u32 i = 0; i < n; i++) {
 		mb[i].quota = (__u64)M * mb[i].weight / wsum;
 		assigned += mb[i].quota;
@@ -99,7 +91,6 @@ int maglev_build(const struct backend *backends, __u32 count, struct maglev_ring
 		for (__u32 i = 0; i < n; i++) {
 			__u64 rem = ((__u64)M * mb[i].weight) % wsum;
 
-			/* each backend gets at most one extra slot */
 			if (mb[i].quota != (__u64)M * mb[i].weight / wsum)
 				continue;
 			if (!found || rem > best_rem) {
@@ -111,17 +102,24 @@ int maglev_build(const struct backend *backends, __u32 count, struct maglev_ring
 		mb[best].quota++;
 		assigned++;
 	}
-	/*
-	 * Fill by preference rank: at step j every backend that is below its
-	 * quota claims the j-th entry of its permutation if that slot is
-	 * still free (backends in address order).  Unlike the classic Maglev
-	 * loop a backend does not skip ahead to its next free preference in
-	 * the same turn: that skip-ahead is what cascades when a backend is
-	 * removed.  With exact quotas this keeps every backend within one
-	 * slot of its weighted share and moves little more than the removed
-	 * backend's slots when the set changes.  Terminates: each permutation
-	 * visits every slot (M prime, skip in 1..M-1) and the quotas sum to M.
-	 */
+}
+
+/*
+ * Fill by preference rank: at step j every backend that is below its
+ * quota claims the j-th entry of its permutation if that slot is still free
+ * (backends in address order).  Unlike the classic Maglev loop a backend
+ * does not skip ahead to its next free preference in the same turn: that
+ * skip-ahead is what cascades when a backend is removed.  With exact quotas
+ * this keeps every backend within one slot of its weighted share and moves
+ * little more than the removed backend's slots when the set changes.
+ * Terminates: each permutation visits every slot (M prime, skip in 1..M-1)
+ * and the quotas sum to M.
+ */
+static void fill(struct mb *mb, __u32 n, __u8 *taken, struct maglev_ring *ring)
+{
+	const __u32 M = BGXDP_RING_SIZE;
+	__u64 filled = 0;
+
 	for (__u64 j = 0; j < M && filled < M; j++) {
 		for (__u32 i = 0; i < n; i++) {
 			__u32 pos;
@@ -146,6 +144,30 @@ int maglev_build(const struct backend *backends, __u32 count, struct maglev_ring
 		ring->slots[pos] = (__u16)mb[i].idx;
 		mb[i].placed++;
 		filled++;
+	}
+}
+
+int maglev_build(const struct backend *backends, __u32 count, struct maglev_ring *ring)
+{
+	struct mb *mb;
+	__u8 *taken;
+	__u64 wsum;
+	__u32 n;
+
+	if (!ring || (count && !backends) || count > 65535)
+		return -EINVAL;
+	memset(ring, 0, sizeof(*ring));
+	mb = calloc(count ? count : 1, sizeof(*mb));
+	taken = calloc(BGXDP_RING_SIZE, 1);
+	if (!mb || !taken) {
+		free(mb);
+		free(taken);
+		return -ENOMEM;
+	}
+	n = collect(backends, count, mb, &wsum);
+	if (n) {
+		set_quotas(mb, n, wsum);
+		fill(mb, n, taken, ring);
 	}
 	free(mb);
 	free(taken);
