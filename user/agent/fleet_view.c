@@ -98,3 +98,35 @@ void fleet_view_free(struct fleet_view *v)
 	free(v->hosts);
 	memset(v, 0, sizeof(*v));
 }
+
+int fleet_view_store(struct etcd_client *c, const char *fleet, const struct fleet_view *view,
+		     const struct fleet_desired *rec, struct bgx_err *e)
+{
+	char key[FLEET_KEY_LEN];
+	char *json = fleet_desired_encode(rec);
+	struct etcd_op op = { .type = ETCD_OP_PUT, .key = key };
+	struct etcd_txn_result tr = { 0 };
+	struct fleet_view now = { 0 };
+	int r;
+
+	if (!json)
+		return bgx_fail(e, ENOMEM, "out of memory");
+	fleet_key(key, sizeof(key), fleet, FLEET_KEY_DESIRED, NULL);
+	op.value = json;
+	op.value_len = strlen(json);
+	r = etcd_txn_if_mod_revision(c, key, view->desired_mod_revision, &op, 1, &tr, e);
+	free(json);
+	if (r || tr.succeeded)
+		return r;
+	/* who won: read again to say so */
+	if (fleet_view_read(c, fleet, &now, NULL) || !now.has_desired)
+		r = bgx_fail(e, EAGAIN, "fleet %s: the desired state changed while this apply read "
+			     "it: nothing written; apply again", fleet);
+	else
+		r = bgx_fail(e, EAGAIN, "fleet %s: revision %lld was written meanwhile by %s (this "
+			     "apply read revision %lld): nothing written; see 'bgxdp fleet status' "
+			     "and apply again", fleet, (long long)now.desired.revision, now.desired.by,
+			     (long long)(view->has_desired ? view->desired.revision : 0));
+	fleet_view_free(&now);
+	return r;
+}

@@ -31,4 +31,11 @@ int fleet_view_read(struct etcd_client *c, const char *fleet, struct fleet_view 
 		    struct bgx_err *e);
 void fleet_view_free(struct fleet_view *v);
 
+/* Write `rec` as the desired state if and only if the desired key is still
+ * as `view` read it (one guarded transaction): of two writers that read
+ * the same revision, one wins and the other gets -EAGAIN naming the
+ * revision written meanwhile and by whom; nothing of it is written. */
+int fleet_view_store(struct etcd_client *c, const char *fleet, const struct fleet_view *view,
+		     const struct fleet_desired *rec, struct bgx_err *e);
+
 #endif
