@@ -99,10 +99,7 @@ static int judge(const struct fleet_view *v, int64_t revision, struct applied *a
 					(long long)revision, h->s.error);
 		in_sync += fleet_host_in_sync(&h->s, true, revision);
 	}
-	if (!a->hosts_up)
-		return bgx_fail(e, ENOENT, "no host of the fleet is up to apply revision %lld",
-				(long long)revision);
-	return in_sync == a->hosts_up;
+	return a->hosts_up && in_sync == a->hosts_up;    /* none up yet: wait for one */
 }
 
 static int wait_in_sync(struct etcd_client *c, const char *fleet, int64_t revision,
@@ -130,9 +127,12 @@ static int wait_in_sync(struct etcd_client *c, const char *fleet, int64_t revisi
 			break;
 		}
 		if (now >= deadline) {
-			r = bgx_fail(e, ETIMEDOUT, "revision %lld: not every host that is up applied it "
-				     "within %.1f s (see 'bgxdp fleet status')", (long long)revision,
-				     (double)wait_ms / 1000.0);
+			r = a->hosts_up ?
+			    bgx_fail(e, ETIMEDOUT, "revision %lld: not every host that is up applied "
+				     "it within %.1f s (see 'bgxdp fleet status')", (long long)revision,
+				     (double)wait_ms / 1000.0) :
+			    bgx_fail(e, ETIMEDOUT, "revision %lld: no host of the fleet came up within "
+				     "%.1f s to apply it", (long long)revision, (double)wait_ms / 1000.0);
 			break;
 		}
 		etcd_watch_poll(w, (int)((deadline - now) * 1000) + 1, NULL);
