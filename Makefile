@@ -46,13 +46,13 @@ objs        = $(patsubst user/%.c,$(BUILD)/$(1)/%.o,$(2))
 LIB_OBJS   := $(call objs,obj,$(LIB_SRCS))
 SAN_OBJS   := $(call objs,san,$(CORE_SRCS))
 LIB_SAN_OBJS := $(call objs,san,$(LIB_SRCS))
-# bgxdp: every command but the agent's; libbpf, libelf, jansson, libyaml and
-# libsodium linked in
-# so that a flip starts almost as fast as a static program (zlib stays
-# shared: Debian policy wants the system's copy, and it costs ~20 us).
+# bgxdp: every command but the agent's; libbpf, libelf, jansson and libsodium
+# linked in so that a flip starts almost as fast as a static program (zlib
+# and libyaml stay shared: Debian wants the system's copy of those, and they
+# are small).
 CLI_OBJS   := $(call objs,obj,user/cli/main.c $(CLI_SRCS) $(CLI_AGENT_SRCS))
 CLI_SAN_OBJS := $(call objs,san,user/cli/main.c $(CLI_SRCS) $(CLI_AGENT_SRCS)) $(BUILD)/libbgxdp-san.a
-CLI_LDLIBS := -Wl,-Bstatic -lbpf -lelf -ljansson -lyaml -lsodium -Wl,-Bdynamic -lz
+CLI_LDLIBS := -Wl,-Bstatic -lbpf -lelf -ljansson -lsodium -Wl,-Bdynamic -lyaml -lz
 # bgxdp-agent: serve, agent, fleet (bgxdp runs it for them).
 AGENT_OBJS := $(call objs,obj,user/agent/main.c $(CLI_SRCS) $(AGENT_SRCS))
 AGENT_SAN_OBJS := $(call objs,san,user/agent/main.c $(CLI_SRCS) $(AGENT_SRCS)) $(BUILD)/libbgxdp-san.a

@@ -96,7 +96,7 @@ rm -rf "$UNSAFE"
 
 # the live instance's own dir opened up: every command refuses it
 with_dir_mode() { local m=$1 rc; shift; chmod "$m" "$PIN_DIR"; bgx "$@"; rc=$?; chmod 0700 "$PIN_DIR"; return $rc; }
-for cmd in "status --json" "weight green 50" "backend down web blue 10.1.0.1:8080" "service del web" "metrics"; do
+for cmd in "status --service web" "weight green 50" "backend down web blue 10.1.0.1:8080" "service del web" "metrics"; do
 	# shellcheck disable=SC2086
 	expect_fail 1 "unsafe pin dir $PIN_DIR: $PIN_DIR is writable by group or others \\(mode 0770" \
 		with_dir_mode 0770 $cmd
@@ -138,7 +138,7 @@ weight green 50
 rollback
 CMDS
 DENIED="cannot open pin dir $PIN_DIR: permission denied \\(owned by uid 0, mode 0700: the pins are root-only; run bgxdp as root\\)"
-for cmd in "status" "status --json" "stats --json" "metrics" "serve --listen 127.0.0.1:19477"; do
+for cmd in "status" "status --service web" "stats --interval 0" "metrics" "serve --listen 127.0.0.1:19477"; do
 	# shellcheck disable=SC2086
 	expect_fail 1 "$DENIED" as_nobody $cmd
 done

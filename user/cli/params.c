@@ -91,11 +91,14 @@ int param_parse_value(const struct param *p, const char *text, const char *label
 		return bgx_parse_uint(text, label, p->min, p->max, field, e);
 	case P_ENUM:
 		return parse_enum(p, text, label, field, e);
-	case P_NAME:
-		if (bgx_parse_name(text, label, e))
-			return -EINVAL;
+	case P_NAME: {
+		int r = bgx_parse_name(text, label, e);
+
+		if (r)
+			return r;
 		memcpy(field, text, strlen(text) + 1);
 		return 0;
+	}
 	case P_ENDPOINT:
 		return bgx_parse_endpoint(text, label, field, e);
 	case P_COLOR:
@@ -149,6 +152,8 @@ static int add_table(struct parse *ps, const struct param *table, void *base, st
 /* Defaults first: a given value overwrites them. */
 static int apply_defaults(struct parse *ps, struct bgx_err *e)
 {
+	int r;
+
 	for (int i = 0; i < ps->n; i++) {
 		const struct param *p = ps->defs[i];
 		char label[64];
@@ -156,8 +161,8 @@ static int apply_defaults(struct parse *ps, struct bgx_err *e)
 		if (!p->def)
 			continue;
 		snprintf(label, sizeof(label), "--%s", p->name);
-		if (param_parse_value(p, p->def, label, field_of(ps, i), e))
-			return -EINVAL;
+		if ((r = param_parse_value(p, p->def, label, field_of(ps, i), e)))
+			return r;
 	}
 	return 0;
 }
@@ -261,7 +266,7 @@ static const struct param *positional(const struct parse *ps, int n, int *index)
 static int check_and_convert(struct parse *ps, struct bgx_err *e)
 {
 	char label[64];
-	int idx;
+	int idx, r;
 
 	for (int i = 0; i < ps->n; i++) {
 		const struct param *p = ps->defs[i];
@@ -273,8 +278,8 @@ static int check_and_convert(struct parse *ps, struct bgx_err *e)
 					      p->metavar ? p->metavar : "VALUE");
 		snprintf(label, sizeof(label), "--%s", p->name);
 		if (ps->seen[i] && (p->type == P_UINT || p->type == P_ENUM || p->type == P_FLAG) &&
-		    param_parse_value(p, ps->text[i], label, field_of(ps, i), e))
-			return -EINVAL;
+		    (r = param_parse_value(p, ps->text[i], label, field_of(ps, i), e)))
+			return r;
 	}
 	if (ps->npos < ps->nargs)
 		return bgx_fail_usage(e, EINVAL, "missing argument %s (usage: bgxdp %s %s)",
@@ -283,8 +288,8 @@ static int check_and_convert(struct parse *ps, struct bgx_err *e)
 	for (int n = 0; n < ps->npos; n++) {
 		const struct param *p = positional(ps, n, &idx);
 
-		if (param_parse_value(p, ps->pos[n], p->label, field_of(ps, idx), e))
-			return -EINVAL;
+		if ((r = param_parse_value(p, ps->pos[n], p->label, field_of(ps, idx), e)))
+			return r;
 	}
 	for (int i = 0; i < ps->n; i++) {
 		const struct param *p = ps->defs[i];
@@ -293,8 +298,8 @@ static int check_and_convert(struct parse *ps, struct bgx_err *e)
 		    p->type == P_FLAG)
 			continue;
 		snprintf(label, sizeof(label), "--%s", p->name);
-		if (param_parse_value(p, ps->text[i], label, field_of(ps, i), e))
-			return -EINVAL;
+		if ((r = param_parse_value(p, ps->text[i], label, field_of(ps, i), e)))
+			return r;
 	}
 	return 0;
 }
