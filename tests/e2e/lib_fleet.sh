@@ -468,6 +468,29 @@ fleet_sync_peers() {
 	done
 }
 
+# fleet_sync_peer_list N: the other hosts' sync addresses, comma-separated
+# (the __fleet-agent form of --sync-peer).
+fleet_sync_peer_list() {
+	local m list=()
+	for m in $(fleet_hosts); do ((m == $1)) || list+=("$(fleet_sync_addr "$m")"); done
+	(IFS=,; echo "${list[*]}")
+}
+
+# fleet_agent_sync N ARGS...: host N's agent with etcd and flow sync.
+fleet_agent_sync() {
+	fleet_sync_key
+	fleet_agent_config "$1" --sync-listen "$(fleet_sync_addr "$1")" \
+		--sync-peer "$(fleet_sync_peer_list "$1")" --sync-key "$FLEET_SYNC_KEY" "${@:2}"
+}
+
+# fleet_route_only N: the router and the return path send everything
+# through host N alone (the others stay running, out of the routes).
+fleet_route_only() {
+	local m
+	for m in $(fleet_hosts); do FLEET_UP[$m]=$((m == $1)); done
+	fleet_routes_apply
+}
+
 # fleet_agent_start N ARGS...: host N's agent in the background (killed by
 # the cleanup), named lbN in the fleet; its log is $WORK/agent-lbN.log.
 # fleet_agent_config N ARGS...: the same with this test's etcd and fleet.
