@@ -47,7 +47,7 @@ script() {
 	run --help
 	for c in attach detach upgrade "service add" "service del" "backend add" "backend del" \
 		"backend drain" "backend up" "backend down" set weight rollback status stats \
-		metrics serve apply export save; do
+		metrics serve apply export save "fleet apply" "fleet status"; do
 		# shellcheck disable=SC2086  # the group and its subcommand are two words
 		run $c --help
 	done
