@@ -3,7 +3,8 @@
 
 Connects to HOST:PORT (the handshake is done when connect() returns: the
 host it went through has the flow), waits DELAY, stops that host's agent
-with SIGSTOP (--stop-pid: from then on it sends no more flow sync), asks
+with SIGSTOP (--stop-pid: from then on it sends no more flow sync; a
+negative DELAY stops it just before the connection is made), asks
 for "/" on the connection, writes --ready, waits for --go (the test moves
 the routes to another host meanwhile), asks again on the same connection.
 Prints a JSON line: {"delay", "stopped_after", "first", "second", "ok",
@@ -37,11 +38,16 @@ def main():
     res = {"delay": args.delay, "ok": False, "error": None}
     conn = http.client.HTTPConnection(args.host, args.port, timeout=3)
     try:
+        if args.delay < 0:
+            os.kill(args.stop_pid, signal.SIGSTOP)
+            stopped = time.monotonic()
         conn.connect()
         made = time.monotonic()
-        time.sleep(max(0.0, made + args.delay - time.monotonic()))
-        os.kill(args.stop_pid, signal.SIGSTOP)
-        res["stopped_after"] = round(time.monotonic() - made, 6)
+        if args.delay >= 0:
+            time.sleep(max(0.0, made + args.delay - time.monotonic()))
+            os.kill(args.stop_pid, signal.SIGSTOP)
+            stopped = time.monotonic()
+        res["stopped_after"] = round(stopped - made, 6)
         res["first"] = ask(conn)
         with open(args.ready, "w") as f:
             f.write("ready\n")
