@@ -196,16 +196,18 @@ static int open_node(struct fleet_sync *fs, const struct fleet_sync_settings *s,
 int fleet_sync_start(const struct fleet_sync_settings *s, struct fleet_sync **out,
 		     struct bgx_err *e)
 {
-	struct fleet_sync *fs = calloc(1, sizeof(*fs));
+	struct fleet_sync *fs;
 	int r;
 
 	*out = NULL;
-	if (!fs)
+	if (!s->pin_dir || !s->host || !*s->host)
+		return bgx_fail_usage(e, EINVAL, "flow sync: no pin dir or host name");
+	if (!(fs = calloc(1, sizeof(*fs))))
 		return bgx_fail(e, ENOMEM, "out of memory");
 	pthread_mutex_init(&fs->lock, NULL);
 	fs->events_fd = fs->wake_fd = -1;
 	snprintf(fs->pin_dir, sizeof(fs->pin_dir), "%s", s->pin_dir);
-	snprintf(fs->host, sizeof(fs->host), "%s", s->host ? s->host : "");
+	snprintf(fs->host, sizeof(fs->host), "%s", s->host);
 	fs->host_id = flowsync_host_id(fs->host);
 	if ((r = open_node(fs, s, e)))
 		goto fail;
