@@ -576,6 +576,15 @@ fleet_metric() {
 		awk -v m="$2" '$1 == m || index($1, m "{") == 1 { print $2; exit }'
 }
 
+# fleet_promtool N: host N's agent serves what promtool accepts.
+fleet_promtool() {
+	need promtool
+	in_lbn "$1" curl -sS --max-time 2 http://127.0.0.1:9477/metrics >"$WORK/metrics-lb$1.prom" ||
+		fail "lb$1's agent serves no metrics"
+	promtool check metrics <"$WORK/metrics-lb$1.prom" ||
+		fail "promtool check metrics rejects lb$1's agent's metrics"
+}
+
 # fleet_wait_in_sync SECONDS: until `fleet status` says every host is in sync.
 fleet_wait_in_sync() {
 	local i

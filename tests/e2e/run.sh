@@ -146,7 +146,7 @@ for name in "${selected[@]}"; do
 	fi
 	# the figures worth seeing, when the log was not printed already
 	if [[ ${E2E_VERBOSE:-0} != 1 && -z $why ]]; then
-		grep -hE '^\[[^]]*\] (green share|[0-9]+ flips|[0-9]+ requests, 0 failed|keep-alive client:)' "$log" |
+		grep -hE '^\[[^]]*\] (green share|[0-9]+ flips|[0-9]+ requests, 0 failed|keep-alive client:|fleet apply ->|flow sync o|sync lag|lb1 fails)' "$log" |
 			sed 's/^/    /'
 	fi
 done

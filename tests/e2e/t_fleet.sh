@@ -58,6 +58,7 @@ for n in $(fleet_hosts); do
 		fail "lb$n: bgxdp_fleet_applied_revision is not $((FLEET_CHANGES + 1))"
 	[[ $(fleet_metric "$n" bgxdp_fleet_in_sync) == 1 ]] || fail "lb$n: bgxdp_fleet_in_sync is not 1"
 done
+fleet_promtool 1
 
 # ---- 3. a host down catches up ---------------------------------------------------------
 fleet_agent_kill 3

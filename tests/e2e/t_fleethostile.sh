@@ -90,5 +90,6 @@ log "replayed, wrong key, truncated, oversized, bad record, 200 random, unplacea
 send --sequence 8 --client "$CLIENT:50008"
 settle accepted 4
 [[ $(live_flows) == 2 ]] || fail "the next good datagram: $(live_flows) flows, want 2"
+fleet_promtool 1
 log "counted: $(for v in accepted replayed bad_mac truncated oversized bad_record bad_magic; do printf '%s %s  ' "$v" "$(verdict "$v")"; done)"
 log "PASS"
