@@ -29,15 +29,18 @@ static bool help_requested(int argc, char **argv)
 	return false;
 }
 
-static bool option_in_argv(const char *name, int argc, char **argv)
+/* --name, --name=..., or the option's short form (-f) */
+static bool option_in_argv(const struct param *d, int argc, char **argv)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(d->name);
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			return false;
-		if (!strncmp(argv[i], "--", 2) && !strncmp(argv[i] + 2, name, n) &&
+		if (!strncmp(argv[i], "--", 2) && !strncmp(argv[i] + 2, d->name, n) &&
 		    (argv[i][2 + n] == 0 || argv[i][2 + n] == '='))
+			return true;
+		if (d->short_name && argv[i][0] == '-' && argv[i][1] == d->short_name && !argv[i][2])
 			return true;
 	}
 	return false;
@@ -93,7 +96,7 @@ static void check_success(const struct cmd_spec *spec, int argc, char **argv, co
 {
 	for (const struct param *d = spec->params; d && !param_is_end(d); d++) {
 		if (d->required)
-			CHECK(option_in_argv(d->name, argc, argv), "%s: required --%s missing",
+			CHECK(option_in_argv(d, argc, argv), "%s: required --%s missing",
 			      spec->name, d->name);
 		check_field(spec, d, (const char *)params + d->offset);
 	}
