@@ -1,7 +1,7 @@
 # bench/bench.mk - helpers of the benchmark sections and `make bench-plot`.
 # Included by the Makefile (-include bench/bench.mk).
 
-BENCH_HELPERS := $(BUILD)/bench-xdpgen $(BUILD)/bench-flipmap
+BENCH_HELPERS := $(BUILD)/bench-xdpgen $(BUILD)/bench-flipmap $(BUILD)/bench-synflood
 
 .PHONY: bench-helpers bench-plot
 
@@ -14,6 +14,10 @@ $(BUILD)/xdpgen.bpf.o: bench/xdpgen.bpf.c | $(BUILD)
 
 $(BUILD)/bench-xdpgen: bench/xdpgen.c $(BUILD)/xdpgen.skel.h
 	$(CC) $(COMMON_CFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+# The SYN flood of bench/flood.sh (the e2e flood test's generator).
+$(BUILD)/bench-synflood: tests/e2e/synflood.c | $(BUILD)
+	$(CC) $(COMMON_CFLAGS) $(CFLAGS) -o $@ $<
 
 $(BUILD)/bench-flipmap: bench/flipmap.c $(SHARED_HDRS) | $(BUILD)
 	$(CC) $(COMMON_CFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)

@@ -20,6 +20,9 @@ LEVERS=(
 	"82d7e75 one-flow-insert"
 	"ea1964b direct-access"
 	"9ec06e7 vip-filter+flow-first"
+	"bc67c17 before-half-open"
+	"f33a67a half-open+tc-in-place"
+	"1317aee one-lock+hash3"
 )
 
 if ((EUID != 0)); then
@@ -55,10 +58,12 @@ tables = {}
 for label in labels:
     with open(f"{tmp}/{label}.csv") as f:
         tables[label] = {r["row"]: float(r["median_ns"]) for r in csv.DictReader(f)}
-rows = list(tables[labels[0]].keys())
+rows = []
+for l in labels:            # every row of any build, in order of appearance
+    rows += [r for r in tables[l] if r not in rows]
 print("# per-packet medians in ns (BPF_PROG_TEST_RUN, repeat 1e6), and in [ ] the data plane's")
 print("# own cost: median minus that build's 'floor + save/restore' row")
-print("%-36s" % "row" + "".join("%24s" % l for l in labels))
+print("%-44s" % "row" + "".join("%24s" % l for l in labels))
 for row in rows:
     cells = []
     for l in labels:
@@ -68,5 +73,5 @@ for row in rows:
             continue
         own = t[row] - t.get("floor + save/restore", 0)
         cells.append("%24s" % ("%.0f [%.0f]" % (t[row], own) if "floor" not in row else "%.0f" % t[row]))
-    print("%-36s" % row + "".join(cells))
+    print("%-44s" % row + "".join(cells))
 PY

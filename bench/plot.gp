@@ -30,11 +30,12 @@ count(s, u) = int(system(sprintf("grep -E '^%s,\"[^\"]*\",%s,' '%s' | grep -vc '
 titles = "per-packet:per-packet cost (BPF_PROG_TEST_RUN, ns per packet; ratio to the XDP_PASS floor) " . \
          "forward:forwarding rate, 64-byte UDP (packets/s; ratio to iptables DNAT) " . \
          "flip:flip cost, 0 vs many live flows (ratio to 0 flows) " . \
-         "http:HTTP through the VIP vs direct (ratio to direct)"
+         "http:HTTP through the VIP vs direct (ratio to direct) " . \
+         "flood:SYN flood during flips (counts; new connections: ratio to no flood)"
 
 title_of(s) = system(sprintf("echo '%s' | sed -E 's/.*%s:([^)]*\\)).*/\\1/'", titles, s))
 
-do for [s in "per-packet forward flip http"] {
+do for [s in "per-packet forward flip http flood"] {
 	us = units(s)
 	if (strlen(us) > 0) {
 		total = 0

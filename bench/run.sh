@@ -8,7 +8,7 @@
 #   CSV=path/to/out.csv   section,row,unit,median,min,max,ratio,runs
 #                                                      (default build/bench.csv)
 #   BENCH_QUICK=1         tiny runs: a CI smoke test, whole run < 60 s
-#   BENCH_SECTIONS="..."  a subset of: per-packet forward flip http
+#   BENCH_SECTIONS="..."  a subset of: per-packet forward flip http flood
 #   extra args go to the per-packet binary (-r runs, -n repeat, -f flows).
 #
 # Sections (each cleans up its own namespaces, processes and pins):
@@ -16,6 +16,7 @@
 #   forward     bench/forward.sh: packets/s, iptables DNAT vs bgxdp (kernel, fast path)
 #   flip        bench/flip.sh: set / config-word write / status, 0 vs 1e6 flows
 #   http        bench/http.sh: wrk requests/s and p99, VIP vs direct
+#   flood       bench/flood.sh: SYN flood during flips vs long-lived and new connections
 # A failed section is reported and the others still run; the exit status
 # is non-zero if any failed.
 set -u
@@ -25,7 +26,7 @@ CSV=$(realpath -m -- "${CSV:-build/bench.csv}")
 # the CLI next to the per-packet binary: build/bgxdp by default
 BGXDP=$(realpath -m -- "${BGXDP:-$(dirname "$BENCH")/bgxdp}")
 BENCH_BUILD=$(realpath -m -- "${BENCH_BUILD:-$(dirname "$BENCH")}")
-SECTIONS=${BENCH_SECTIONS:-per-packet forward flip http}
+SECTIONS=${BENCH_SECTIONS:-per-packet forward flip http flood}
 export CSV BGXDP BENCH_BUILD BENCH_QUICK=${BENCH_QUICK:-0}
 
 if [ "$(id -u)" != 0 ]; then
@@ -72,7 +73,7 @@ for s in $SECTIONS; do
 	start=$(date +%s.%N)
 	case $s in
 	per-packet) per_packet "$@" ;;
-	forward | flip | http) "$HERE/$s.sh" ;;
+	forward | flip | http | flood) "$HERE/$s.sh" ;;
 	*) echo "bench/run.sh: unknown section '$s'" >&2; false ;;
 	esac
 	rc=$?

@@ -65,6 +65,23 @@ static __always_inline __u16 csum_acc_finish(__u64 acc)
 	return (__u16)~csum_fold64(acc);
 }
 
+/*
+ * A CHECKSUM_PARTIAL skb's L4 checksum field does not hold a checksum yet
+ * but the sum of the pseudo header, not complemented: the device (or
+ * skb_checksum_help) later adds the segment and complements.  A change of
+ * an address then adds to that sum as it is; a change of a port changes
+ * the segment, which is summed later, so it does not touch the field.
+ */
+static __always_inline __u64 csum_acc_start_partial(__u16 pseudo_sum)
+{
+	return pseudo_sum;
+}
+
+static __always_inline __u16 csum_acc_finish_partial(__u64 acc)
+{
+	return csum_fold64(acc);
+}
+
 /* Checksum `check` after one 32-bit word changed from `from` to `to`. */
 static __always_inline __u16 csum_replace_word(__u16 check, __be32 from,
 					       __be32 to)

@@ -13,6 +13,7 @@
 #define BGXDP_H
 
 #include <linux/types.h>
+#include <linux/bpf.h>              /* struct bpf_spin_lock */
 
 /* ---- limits ----------------------------------------------------------- */
 
@@ -188,7 +189,7 @@ struct __attribute__((aligned(4))) flow_key {
 };
 
 #define FLOW_OPEN              0
-#define FLOW_CLOSING           1       /* TCP FIN or RST seen */
+#define FLOW_CLOSING           1       /* TCP FIN or RST seen from the client */
 
 struct flow_value {
 	__u8  backend[BGXDP_ADDR_LEN];
@@ -204,9 +205,104 @@ struct flow_value {
 #define FLOW_TCP_IDLE_NS       (900ull * 1000000000ull)   /* as IPVS */
 #define FLOW_TCP_CLOSING_NS    (10ull * 1000000000ull)
 #define FLOW_UDP_IDLE_NS       (30ull * 1000000000ull)
+/* A TCP handshake (or a connection whose entry was lost, re-picked) that
+ * has not earned a place among established flows within this idle time is
+ * forgotten; the client's next SYN picks again.  Closing and UDP entries of
+ * the half-open table idle out as in `flows`. */
+#define HALFOPEN_TCP_IDLE_NS   (30ull * 1000000000ull)
 /* last_seen is refreshed at most this often, to keep writes off the
  * hot path of established flows. */
 #define FLOW_TOUCH_NS          (1000000000ull)
+
+/*
+ * ---- half-open flows ------------------------------------------------------
+ *
+ * A new flow (a TCP SYN, a first UDP datagram, or a mid-stream packet whose
+ * entry was lost) is recorded only in `halfopen`, never in `flows`, so a
+ * flood of spoofed SYNs churns this table and cannot evict an established
+ * flow.  A client packet promotes the entry (copies `flow` into `flows`,
+ * drops it here) once the flow has proved real:
+ *   - TCP: an ACK (no SYN, no RST) whose acknowledgment number is the
+ *     backend's SYN-ACK sequence + 1: only a client that received the
+ *     SYN-ACK knows it, a spoofing sender never does;
+ *   - TCP or UDP: the backend has answered with something other than a
+ *     SYN-ACK or a RST (it holds a connection for this client: a lost
+ *     entry's connection, or a UDP exchange, as conntrack's ASSURED).
+ *
+ * `halfopen` is an array of sets: HALFOPEN_WAYS entries per set, a
+ * bpf_spin_lock per set.  The set of a key is
+ * bgxdp_halfopen_set(bgxdp_halfopen_hash(key), sets) (bgxdp_hash.h), `sets`
+ * the map's max_entries; a way is in use when its tag (the key's hash,
+ * never 0) is not 0.  A new key takes its own way, else an empty one, else
+ * the way seen least recently, which is counted as evicted
+ * (color_counters.halfopen_evicted of the entry displaced) when it had not
+ * idled out yet.
+ */
+#define HALFOPEN_WAYS          4
+/* 16384 sets = 65536 entries, 6.8 MB: under a flood of R SYNs/s a handshake
+ * keeps its entry for about entries / R (160 ms at 400 kpps), far above the
+ * round trip of any client it serves. */
+#define HALFOPEN_DEFAULT_SETS  16384
+
+#define HALFOPEN_SYN           (1u << 0)   /* made by a bare SYN: created_ns is the handshake's start */
+#define HALFOPEN_SYNACK        (1u << 1)   /* backend's SYN-ACK seen: expected_ack set, handshake timed */
+#define HALFOPEN_REPLY         (1u << 2)   /* backend sent something else than a SYN-ACK or RST */
+
+struct halfopen_value {
+	struct flow_value flow;        /* what promotion writes into `flows` */
+	__u64 created_ns;              /* bpf_ktime_get_ns() of the first packet */
+	__be32 expected_ack;           /* TCP: the backend's SYN-ACK seq + 1 */
+	__u32 flags;                   /* HALFOPEN_* */
+};
+
+struct halfopen_entry {
+	struct flow_key key;
+	struct halfopen_value value;
+};
+
+/* A set: what a lookup that finds nothing and the choice of a way read
+ * (lock, tags, when each way was last seen) shares one cache line; each
+ * way's key and value follow, together. */
+struct halfopen_set {
+	struct bpf_spin_lock lock;
+	__u32 tags[HALFOPEN_WAYS];     /* 0: way unused */
+	__u32 seen[HALFOPEN_WAYS];     /* value.flow.last_seen_ns >> 20 (~1 ms) */
+	__u32 pad[7];
+	struct halfopen_entry ways[HALFOPEN_WAYS];
+};
+
+/* Sets for a flow table of `flows` entries: a quarter as many half-open
+ * entries, at least HALFOPEN_DEFAULT_SETS sets.  The data plane reads the
+ * map's max_entries, so any count works; a larger table only makes a
+ * handshake survive a larger flood. */
+static inline __u32 bgxdp_halfopen_sets(__u64 flows)
+{
+	__u64 sets = flows / 4 / HALFOPEN_WAYS;
+
+	return sets < HALFOPEN_DEFAULT_SETS ? HALFOPEN_DEFAULT_SETS : (__u32)sets;
+}
+
+/*
+ * ---- flow events (fleet sync) ---------------------------------------------
+ *
+ * With SETTINGS_FLOW_EVENTS set, the data plane writes one struct flow_event
+ * to the `flow_events` ring buffer when a flow is promoted to `flows`
+ * (ESTABLISHED: key and value are exactly what a peer inserts into its own
+ * `flows`, last_seen_ns replaced by its own clock) and when an established
+ * flow sees the client's first FIN or RST (CLOSING).  Nothing is written
+ * when the bit is clear.  A full ring buffer drops the event and counts it
+ * in color_counters.flow_events_dropped.
+ */
+#define FLOW_EVENT_ESTABLISHED 1
+#define FLOW_EVENT_CLOSING     2
+#define FLOW_EVENTS_BYTES      (1u << 20)  /* ring buffer size */
+
+struct flow_event {
+	__u32 type;                    /* FLOW_EVENT_* */
+	__u32 pad;
+	struct flow_key key;
+	struct flow_value value;
+};
 
 /*
  * `backend_services` hash: a backend endpoint (key: struct vip_key, i.e.
@@ -229,6 +325,7 @@ struct backend_service {
 
 /* `settings` array, one entry: instance-wide switches set at attach. */
 #define SETTINGS_FAST_PATH     (1u << 0)   /* bpf_fib_lookup + redirect */
+#define SETTINGS_FLOW_EVENTS   (1u << 1)   /* write `flow_events` (fleet sync) */
 
 struct instance_settings {
 	__u32 flags;                   /* SETTINGS_* */
@@ -264,17 +361,51 @@ struct color_counters {
 	__u64 bytes_to_client;
 	__u64 flows_created;
 	__u64 resets_from_backend;
-	/* A TCP packet other than a SYN that found no flow entry: a live
-	 * connection whose entry was evicted (table full) or idled out.  It
+	/* A TCP packet other than a SYN that found no entry in either
+	 * table: a live connection whose entry was evicted or idled out, an
+	 * ACK whose half-open entry a flood displaced, or a spoofed ACK.  It
 	 * is picked again; under an unchanged config that is the same
 	 * backend, so the connection survives. */
 	__u64 flows_lost;
+	__u64 flows_promoted;          /* half-open flows that became established */
+	/* Half-open entries of this color displaced, before idling out, by
+	 * newer ones: what a SYN flood did.  Never established flows. */
+	__u64 halfopen_evicted;
+	__u64 syns_to_backend;         /* bare SYNs forwarded (retransmits too) */
+	__u64 synacks_from_backend;    /* SYN-ACKs the backends sent back */
+	__u64 flow_events_dropped;     /* flow_events ring buffer was full */
 };
 
 /* `backend_counters`, index backend_index(service, color, slot). */
 struct backend_counters {
-	__u64 packets;
+	__u64 packets;                 /* to the backend */
 	__u64 bytes;
+	__u64 syns;                    /* bare SYNs forwarded to it */
+	__u64 synacks;                 /* SYN-ACKs it sent */
+	__u64 resets;                  /* RSTs it sent */
+};
+
+/*
+ * `backend_connect` (per-CPU), index backend_index(): the backend's
+ * handshake time, from the client's first SYN forwarded to the backend's
+ * first SYN-ACK seen by tc egress, as histogram buckets.  buckets[i] counts
+ * times t with bound[i-1] < t <= bound[i] (not cumulative); the last bucket
+ * is everything above the last bound (+Inf).  The bounds: BGXDP_CONNECT_BOUNDS
+ * gives each in ns and as the Prometheus `le` label value.  1 s and 3 s are
+ * where a SYN answered only after one or two retransmissions lands.
+ */
+#define BGXDP_CONNECT_BOUNDS(X)                                              \
+	X(100000ull, "0.0001") X(250000ull, "0.00025") X(500000ull, "0.0005")    \
+	X(1000000ull, "0.001") X(2500000ull, "0.0025") X(5000000ull, "0.005")    \
+	X(10000000ull, "0.01") X(25000000ull, "0.025") X(50000000ull, "0.05")    \
+	X(100000000ull, "0.1") X(250000000ull, "0.25") X(500000000ull, "0.5")    \
+	X(1000000000ull, "1") X(3000000000ull, "3")
+#define BGXDP_CONNECT_BUCKETS  15      /* 14 bounds + (+Inf) */
+
+struct backend_connect {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 buckets[BGXDP_CONNECT_BUCKETS];
 };
 
 /* `passed_counters`, index PASS_*: packets let through untouched. */
@@ -336,8 +467,13 @@ _Static_assert(sizeof(struct backend_service) == 40, "backend_service layout");
 _Static_assert(sizeof(struct vip_filter) == 136, "vip_filter layout");
 _Static_assert(sizeof(struct instance_settings) == 8, "instance_settings layout");
 _Static_assert(sizeof(struct next_hop) == 40, "next_hop layout");
-_Static_assert(sizeof(struct color_counters) == 56, "color_counters layout");
-_Static_assert(sizeof(struct backend_counters) == 16, "backend_counters layout");
+_Static_assert(sizeof(struct color_counters) == 96, "color_counters layout");
+_Static_assert(sizeof(struct backend_counters) == 40, "backend_counters layout");
+_Static_assert(sizeof(struct backend_connect) == 136, "backend_connect layout");
+_Static_assert(sizeof(struct halfopen_value) == 48, "halfopen_value layout");
+_Static_assert(sizeof(struct halfopen_entry) == 88, "halfopen_entry layout");
+_Static_assert(sizeof(struct halfopen_set) == 416, "halfopen_set layout");
+_Static_assert(sizeof(struct flow_event) == 80, "flow_event layout");
 _Static_assert(sizeof(struct svc_meta) == 104, "svc_meta layout");
 
 #endif /* BGXDP_H */

@@ -17,20 +17,32 @@
  * with one hash, a 10 % green share would also pick from 10 % of the ring. */
 #define BGXDP_SEED_COLOR       0x9e3779b9u
 #define BGXDP_SEED_RING        0x7f4a7c15u
+#define BGXDP_SEED_HALFOPEN    0x2545f491u
 
 static inline __attribute__((always_inline)) __u32 bgxdp_rotl32(__u32 x, __u32 r)
 {
 	return (x << r) | (x >> (32 - r));
 }
 
-static inline __attribute__((always_inline)) __u32 bgxdp_hash_round(__u32 h, __u32 k)
+/* A round is the mix of the key word (independent of the state, so
+ * several hashes of one key share it) and the step of the state. */
+static inline __attribute__((always_inline)) __u32 bgxdp_hash_mix(__u32 k)
 {
 	k *= 0xcc9e2d51u;
 	k = bgxdp_rotl32(k, 15);
-	k *= 0x1b873593u;
-	h ^= k;
+	return k * 0x1b873593u;
+}
+
+static inline __attribute__((always_inline)) __u32 bgxdp_hash_step(__u32 h, __u32 mixed)
+{
+	h ^= mixed;
 	h = bgxdp_rotl32(h, 13);
 	return h * 5 + 0xe6546b64u;
+}
+
+static inline __attribute__((always_inline)) __u32 bgxdp_hash_round(__u32 h, __u32 k)
+{
+	return bgxdp_hash_step(h, bgxdp_hash_mix(k));
 }
 
 static inline __attribute__((always_inline)) __u32 bgxdp_hash_final(__u32 h)
@@ -72,6 +84,27 @@ static inline __attribute__((always_inline)) __u32 bgxdp_flow_hash(const struct 
 	return bgxdp_hash_final(h ^ (__u32)sizeof(*key));
 }
 
+/* bgxdp_flow_hash() of one key with three seeds at once: the word mix is
+ * shared and the three states advance side by side, so it costs little
+ * more than one.  The data plane's new-flow path needs all three. */
+static inline __attribute__((always_inline)) void
+bgxdp_flow_hash3(const struct flow_key *key, const __u32 seeds[3], __u32 out[3])
+{
+	__u32 h0 = seeds[0], h1 = seeds[1], h2 = seeds[2];
+
+	BGXDP_UNROLL
+	for (int i = 0; i < (int)(sizeof(*key) / 4); i++) {
+		__u32 mixed = bgxdp_hash_mix(bgxdp_load_word(key, i));
+
+		h0 = bgxdp_hash_step(h0, mixed);
+		h1 = bgxdp_hash_step(h1, mixed);
+		h2 = bgxdp_hash_step(h2, mixed);
+	}
+	out[0] = bgxdp_hash_final(h0 ^ (__u32)sizeof(*key));
+	out[1] = bgxdp_hash_final(h1 ^ (__u32)sizeof(*key));
+	out[2] = bgxdp_hash_final(h2 ^ (__u32)sizeof(*key));
+}
+
 /* Hash of the client address only: --affinity client. */
 static inline __attribute__((always_inline)) __u32 bgxdp_client_hash(const struct flow_key *key, __u32 seed)
 {
@@ -91,22 +124,43 @@ static inline __attribute__((always_inline)) __u32 bgxdp_choice_hash(const struc
 }
 
 /*
- * The color of a new flow: its bucket in 0..9999 against the green share.
- * A flow whose bucket is below the share is green, so raising the share
- * only ever moves flows (or clients) from blue to green: monotone canary.
+ * The color of a new flow whose color hash is `hash`: its bucket in
+ * 0..9999 against the green share.  A flow whose bucket is below the share
+ * is green, so raising the share only ever moves flows (or clients) from
+ * blue to green: monotone canary.
  */
+static inline __attribute__((always_inline)) __u32 bgxdp_color_of(__u32 hash, __u64 word)
+{
+	return hash % BGXDP_SHARE_SCALE < cfg_green_share(word) ? BGXDP_GREEN
+								: BGXDP_BLUE;
+}
+
 static inline __attribute__((always_inline)) __u32 bgxdp_pick_color(const struct flow_key *key, __u64 word)
 {
-	__u32 bucket = bgxdp_choice_hash(key, word, BGXDP_SEED_COLOR) %
-		       BGXDP_SHARE_SCALE;
-
-	return bucket < cfg_green_share(word) ? BGXDP_GREEN : BGXDP_BLUE;
+	return bgxdp_color_of(bgxdp_choice_hash(key, word, BGXDP_SEED_COLOR), word);
 }
 
 /* The Maglev ring slot of a new flow. */
 static inline __attribute__((always_inline)) __u32 bgxdp_pick_ring_slot(const struct flow_key *key, __u64 word)
 {
 	return bgxdp_choice_hash(key, word, BGXDP_SEED_RING) % BGXDP_RING_SIZE;
+}
+
+/* The half-open table's tag of a flow: the hash of the whole key (never
+ * 0, which marks an unused way; see include/bgxdp.h, "half-open flows"). */
+static inline __attribute__((always_inline)) __u32
+bgxdp_halfopen_hash(const struct flow_key *key)
+{
+	__u32 h = bgxdp_flow_hash(key, BGXDP_SEED_HALFOPEN);
+
+	return h ? h : 1;
+}
+
+/* The set a tag lives in, of `sets`: multiply and shift, no division. */
+static inline __attribute__((always_inline)) __u32
+bgxdp_halfopen_set(__u32 hash, __u32 sets)
+{
+	return (__u32)(((__u64)hash * sets) >> 32);
 }
 
 /* The vip_filter bit of a VIP key (see bgxdp.h): one multiply over the

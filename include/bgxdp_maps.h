@@ -24,6 +24,9 @@
 	X(color_counters)     \
 	X(backend_counters)   \
 	X(passed_counters)    \
-	X(svc_meta)
+	X(svc_meta)           \
+	X(halfopen)           \
+	X(flow_events)        \
+	X(backend_connect)
 
 #endif

@@ -34,6 +34,7 @@ PACKAGES=(
 	curl            # real HTTP client in e2e tests and the demo
 	python3         # e2e HTTP backends and keep-alive client
 	iptables        # DNAT baseline in the benchmarks
+	hping3          # the IPv4 SYN flood of tests/e2e/t_flood.sh
 	procps          # sysctl, pgrep
 	util-linux      # nsenter, mount, mountpoint
 	coreutils       # timeout

@@ -26,13 +26,15 @@ def main():
     ap.add_argument("--stop", required=True)
     ap.add_argument("--max-seconds", type=float, default=60)
     ap.add_argument("--tag", default="")
+    ap.add_argument("--timeout", type=float, default=2,
+                    help="seconds a request may take (TCP retransmits within it)")
     ap.add_argument("--go-prefix", default=None,
                     help="request K (K >= 2) waits for the file PREFIX.K instead of "
                          "sleeping INTERVAL, and PREFIX.done.K is written after its answer")
     args = ap.parse_args()
 
     res = {"requests": 0, "ok": 0, "errors": 0, "names": {}, "first_error": None}
-    conn = http.client.HTTPConnection(args.host, args.port, timeout=2)
+    conn = http.client.HTTPConnection(args.host, args.port, timeout=args.timeout)
     start = time.monotonic()
     sock = None
     try:

@@ -22,7 +22,7 @@ set -uo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
-TESTS=(topology flip weight longlived flipload detach metrics prometheus pressure concurrency crash upgrade reboot cleanup fleetnet fleet fleethostile)
+TESTS=(topology flip weight longlived flipload detach metrics prometheus pressure flood concurrency crash upgrade reboot cleanup fleetnet fleet fleethostile fleetsync fleetlag)
 FAMILIES=${E2E_FAMILIES:-4 6}
 TIMEOUT=${E2E_TIMEOUT:-180}
 

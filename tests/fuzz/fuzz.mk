@@ -13,8 +13,9 @@
 # $(BUILD)/fuzz/crashes/.  See tests/fuzz/README.md.
 
 FUZZ_DIR        := $(BUILD)/fuzz
-FUZZ_DP_SRCS    := tests/fuzz/fuzz_dp.c tests/fuzz/model.c tests/fuzz/gen.c tests/fuzz/config.c
-FUZZ_DP_HDRS    := tests/fuzz/model.h tests/fuzz/gen.h tests/fuzz/fuzz_config.h
+FUZZ_DP_SRCS    := tests/fuzz/fuzz_dp.c tests/fuzz/model.c tests/fuzz/model_table.c \
+                   tests/fuzz/model_parse.c tests/fuzz/gen.c tests/fuzz/config.c
+FUZZ_DP_HDRS    := tests/fuzz/model.h tests/fuzz/model_parse.h tests/fuzz/gen.h tests/fuzz/fuzz_config.h
 FUZZ_HARNESSES  := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_dp.c,$(wildcard tests/fuzz/fuzz_*.c))))
 FUZZ_BINS       := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_HARNESSES))
 # libFuzzer needs clang; the control-plane sources are rebuilt with

@@ -60,7 +60,7 @@ static struct fuzz {
 	int ncpus;
 	/* what the run covered */
 	uint64_t frames[2], rewritten[2], reasons[PASS_REASONS];
-	uint64_t flows_checked, epochs, csum_checked, tc_untestable;
+	uint64_t flows_checked, halfopen_checked, epochs, csum_checked, tc_untestable;
 	__u64 kernel_passed[PASS_REASONS];   /* last read, per reason */
 } F;
 
@@ -301,6 +301,27 @@ static const char *const reason_names[PASS_REASONS] = {
 	"not_ip", "not_vip", "fragment", "malformed", "unsupported", "no_backend",
 };
 
+/* The handshake histogram of a backend: the model counts handshakes, not
+ * their times, so the kernel's count and the sum of its buckets must both
+ * be the model's. */
+static void check_connects(__u32 i, __u32 svc, __u32 color, __u32 slot)
+{
+	struct backend_connect k;
+	__u64 in_buckets = 0;
+
+	if (!percpu_sum(F.skel->maps.backend_connect, i, sizeof(k), (__u64 *)&k)) {
+		fail_plain("cannot read backend_connect[%u]", i);
+		return;
+	}
+	for (int b = 0; b < BGXDP_CONNECT_BUCKETS; b++)
+		in_buckets += k.buckets[b];
+	if (k.count != F.model->connects[i] || in_buckets != k.count)
+		fail_plain("backend_connect[svc %u color %u slot %u]: kernel count %llu, %llu in buckets; model %llu",
+			   svc, color, slot, (unsigned long long)k.count,
+			   (unsigned long long)in_buckets,
+			   (unsigned long long)F.model->connects[i]);
+}
+
 static void check_counters(bool all_backends)
 {
 	struct model *m = F.model;
@@ -321,9 +342,18 @@ static void check_counters(bool all_backends)
 		if (!percpu_sum(F.skel->maps.color_counters, i, sizeof(k), (__u64 *)&k))
 			fail_plain("cannot read color_counters[%u]", i);
 		else if (memcmp(&k, &m->colors[i], sizeof(k)))
-			fail_plain("color_counters[svc %u %s]: kernel to_backend %llu/%llu B new %llu lost %llu to_client %llu/%llu B resets %llu; "
+			fail_plain("color_counters[svc %u %s] differ (promoted %llu/%llu, evicted %llu/%llu, syns %llu/%llu, synacks %llu/%llu): "
+				   "kernel to_backend %llu/%llu B new %llu lost %llu to_client %llu/%llu B resets %llu; "
 				   "model %llu/%llu B new %llu lost %llu to_client %llu/%llu B resets %llu",
 				   i / 2, i % 2 ? "green" : "blue",
+				   (unsigned long long)k.flows_promoted,
+				   (unsigned long long)m->colors[i].flows_promoted,
+				   (unsigned long long)k.halfopen_evicted,
+				   (unsigned long long)m->colors[i].halfopen_evicted,
+				   (unsigned long long)k.syns_to_backend,
+				   (unsigned long long)m->colors[i].syns_to_backend,
+				   (unsigned long long)k.synacks_from_backend,
+				   (unsigned long long)m->colors[i].synacks_from_backend,
 				   (unsigned long long)k.packets_to_backend, (unsigned long long)k.bytes_to_backend,
 				   (unsigned long long)k.flows_created, (unsigned long long)k.flows_lost,
 				   (unsigned long long)k.packets_to_client, (unsigned long long)k.bytes_to_client,
@@ -347,12 +377,53 @@ static void check_counters(bool all_backends)
 		if (!percpu_sum(F.skel->maps.backend_counters, i, sizeof(k), (__u64 *)&k))
 			fail_plain("cannot read backend_counters[%u]", i);
 		else if (memcmp(&k, &m->backends[i], sizeof(k)))
-			fail_plain("backend_counters[svc %u color %u slot %u]: kernel %llu pkts %llu B, model %llu pkts %llu B",
+			fail_plain("backend_counters[svc %u color %u slot %u]: kernel %llu pkts %llu B syn %llu synack %llu rst %llu, "
+				   "model %llu pkts %llu B syn %llu synack %llu rst %llu",
 				   svc, color, slot, (unsigned long long)k.packets,
-				   (unsigned long long)k.bytes,
+				   (unsigned long long)k.bytes, (unsigned long long)k.syns,
+				   (unsigned long long)k.synacks, (unsigned long long)k.resets,
 				   (unsigned long long)m->backends[i].packets,
-				   (unsigned long long)m->backends[i].bytes);
+				   (unsigned long long)m->backends[i].bytes,
+				   (unsigned long long)m->backends[i].syns,
+				   (unsigned long long)m->backends[i].synacks,
+				   (unsigned long long)m->backends[i].resets);
+		check_connects(i, svc, color, slot);
 	}
+}
+
+/* The whole half-open table against the model's, then emptied (the
+ * model's is emptied by the caller). */
+static void check_and_clear_halfopen(void)
+{
+	static const struct halfopen_set empty;
+	int fd = bpf_map__fd(F.skel->maps.halfopen);
+	__u32 nsets = bpf_map__max_entries(F.skel->maps.halfopen), n = 0;
+
+	for (__u32 i = 0; i < nsets; i++) {
+		struct halfopen_set set;
+
+		if (bpf_map_lookup_elem(fd, &i, &set)) {
+			fail_plain("cannot read half-open set %u", i);
+			return;
+		}
+		for (int w = 0; w < HALFOPEN_WAYS; w++) {
+			const struct halfopen_value *mv;
+
+			if (!set.tags[w])
+				continue;
+			n++;
+			mv = model_halfopen_lookup(F.model, &set.ways[w].key);
+			if (!mv || !model_halfopen_equal(&set.ways[w].value, mv))
+				fail_plain("half-open entry (set %u way %d) %s the model's", i, w,
+					   mv ? "differs from" : "is not in");
+		}
+		if ((set.tags[0] | set.tags[1] | set.tags[2] | set.tags[3]) &&
+		    bpf_map_update_elem(fd, &i, &empty, BPF_ANY))
+			fail_plain("cannot empty half-open set %u", i);
+	}
+	if (n != F.model->halfopen.count)
+		fail_plain("half-open table holds %u entries, model %u", n, F.model->halfopen.count);
+	F.halfopen_checked += n;
 }
 
 /* The whole flow table against the model's, then both emptied. */
@@ -384,6 +455,7 @@ static void check_and_clear_flows(void)
 		bpf_map_delete_elem(fd, &keys[i]);
 	}
 	F.flows_checked += n;
+	check_and_clear_halfopen();
 	model_clear_flows(F.model);
 }
 
@@ -405,6 +477,47 @@ static int run_prog(int fd, const uint8_t *in, size_t len, uint8_t *out,
 	*out_len = opts.data_size_out;
 	*retval = opts.retval;
 	return 0;
+}
+
+/* The kernel's half-open entry of `key`: 0, or -1 if there is none. */
+static int kernel_halfopen(const struct flow_key *key, struct halfopen_value *out)
+{
+	__u32 tag = bgxdp_halfopen_hash(key);
+	__u32 index = bgxdp_halfopen_set(tag, bpf_map__max_entries(F.skel->maps.halfopen));
+	struct halfopen_set set;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(F.skel->maps.halfopen), &index, &set))
+		return -1;
+	for (int w = 0; w < HALFOPEN_WAYS; w++)
+		if (set.tags[w] == tag && !memcmp(&set.ways[w].key, key, sizeof(*key))) {
+			*out = set.ways[w].value;
+			return 0;
+		}
+	return -1;
+}
+
+/* After a frame that reached a flow lookup: both tables hold for its key
+ * exactly what the model's hold. */
+static void check_tables(const struct gen_frame *g, const struct model_result *mr,
+			 const uint8_t *kout, size_t klen, uint32_t kret)
+{
+	struct halfopen_value kh;
+	struct flow_value kv;
+	int r = bpf_map_lookup_elem(bpf_map__fd(F.skel->maps.flows), &mr->key, &kv);
+
+	if (mr->has_flow && r)
+		report(g, "no flow entry, the model has one", kout, klen, kret, mr);
+	else if (mr->has_flow && !model_flow_equal(&kv, &mr->flow))
+		report(g, "flow entry differs from the model's", kout, klen, kret, mr);
+	else if (!mr->has_flow && !r)
+		report(g, "flow entry the model does not have", kout, klen, kret, mr);
+	r = kernel_halfopen(&mr->key, &kh);
+	if (mr->has_halfopen && r)
+		report(g, "no half-open entry, the model has one", kout, klen, kret, mr);
+	else if (mr->has_halfopen && !model_halfopen_equal(&kh, &mr->halfopen))
+		report(g, "half-open entry differs from the model's", kout, klen, kret, mr);
+	else if (!mr->has_halfopen && !r)
+		report(g, "half-open entry the model does not have", kout, klen, kret, mr);
 }
 
 static void run_frame(const struct gen_frame *g)
@@ -485,17 +598,46 @@ static void run_frame(const struct gen_frame *g)
 		}
 		F.kernel_passed[mr.pass_reason] = k;
 	}
-	if (xdp && (mr.has_flow || mr.pass_reason == PASS_NO_BACKEND)) {
-		struct flow_value kv;
-		int r = bpf_map_lookup_elem(bpf_map__fd(F.skel->maps.flows), &mr.key, &kv);
+	if (mr.has_key)
+		check_tables(g, &mr, kout, klen, kret);
+}
 
-		if (mr.has_flow && r)
-			report(g, "no flow entry, the model has one", kout, klen, kret, &mr);
-		else if (mr.has_flow && !model_flow_equal(&kv, &mr.flow))
-			report(g, "flow entry differs from the model's", kout, klen, kret, &mr);
-		else if (!mr.has_flow && !r)
-			report(g, "flow entry created for a frame with no backend", kout, klen, kret, &mr);
+/*
+ * The model's half-open table never evicts; the kernel's evicts when more
+ * keys than HALFOPEN_WAYS land in one set.  Every key a frame can give a
+ * half-open entry is a VIP of the configuration with a generator client
+ * address and port (gen.h): none of its sets may receive more than
+ * HALFOPEN_WAYS of them, or the two would part ways by design.
+ */
+static int check_halfopen_room(const struct model_config *cfg)
+{
+	__u32 sets = bpf_map__max_entries(F.skel->maps.halfopen), most = 0;
+	__u8 *used = calloc(sets, 1);
+
+	if (!used)
+		return -ENOMEM;
+	for (int v = 0; v < cfg->nvips; v++)
+	for (int c = 0; c < GEN_CLIENTS; c++)
+	for (int p = 0; p < GEN_CLIENT_PORTS; p++) {
+		const struct vip_key *vk = &cfg->vip_keys[v];
+		struct flow_key k = { .proto = vk->proto, .family = vk->family,
+				      .vip_port = vk->port };
+		__u32 set;
+
+		gen_client(vk->family, c, p, k.client, &k.client_port);
+		memcpy(k.vip, vk->addr, 16);
+		set = bgxdp_halfopen_set(bgxdp_halfopen_hash(&k), sets);
+		if (++used[set] > most)
+			most = used[set];
 	}
+	free(used);
+	if (most > HALFOPEN_WAYS) {
+		fprintf(stderr, "fuzz_dp: %u possible half-open flows share one set of %d ways: "
+			"the kernel would evict, the model does not; change the configuration\n",
+			most, HALFOPEN_WAYS);
+		return -ENOSPC;
+	}
+	return 0;
 }
 
 /* ---- main ------------------------------------------------------------------- */
@@ -588,6 +730,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	model_init(F.model, F.cfg);
+	if ((err = check_halfopen_room(F.cfg))) {
+		bgxdp__destroy(F.skel);
+		return 1;
+	}
 	if (replay_path) {
 		err = replay(replay_path);
 		bgxdp__destroy(F.skel);
@@ -651,9 +797,10 @@ int main(int argc, char **argv)
 		       ", malformed %" PRIu64 ", unsupported %" PRIu64 ", no_backend %" PRIu64 "\n",
 		       F.reasons[PASS_NOT_IP], F.reasons[PASS_NOT_VIP], F.reasons[PASS_FRAGMENT],
 		       F.reasons[PASS_MALFORMED], F.reasons[PASS_UNSUPPORTED], F.reasons[PASS_NO_BACKEND]);
-		printf("fuzz_dp: %" PRIu64 " flow entries compared over %" PRIu64 " epochs, "
+		printf("fuzz_dp: %" PRIu64 " established and %" PRIu64 " half-open entries compared over %" PRIu64 " epochs, "
 		       "%" PRIu64 " rewritten frames checksum-verified from scratch, config maps unchanged: %s\n",
-		       F.flows_checked, F.epochs, F.csum_checked, F.failures ? "see above" : "yes");
+		       F.flows_checked, F.halfopen_checked, F.epochs, F.csum_checked,
+		       F.failures ? "see above" : "yes");
 	}
 	for (int i = 0; i < CONFIG_MAPS; i++)
 		free(before[i].recs);

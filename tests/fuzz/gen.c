@@ -94,6 +94,9 @@ struct spec {
 	uint8_t ext_units[8];       /* length field: (n + 1) * 8 bytes */
 	bool udp_csum_zero;
 	int payload_len;
+	bool set_seq, set_ack;      /* TCP seq / ack given, not random */
+	uint32_t seq, ack;
+	uint8_t forced_flags;       /* TCP flags chosen with the flow, 0: random */
 };
 
 struct layout {
@@ -173,6 +176,14 @@ static size_t build(struct rng *r, const struct spec *s, uint8_t *buf,
 		put16(p, s->sport);
 		put16(p + 2, s->dport);
 		if (s->proto == IPPROTO_TCP) {
+			if (s->set_seq) {
+				put16(p + 4, (uint16_t)(s->seq >> 16));
+				put16(p + 6, (uint16_t)s->seq);
+			}
+			if (s->set_ack) {
+				put16(p + 8, (uint16_t)(s->ack >> 16));
+				put16(p + 10, (uint16_t)s->ack);
+			}
 			p[12] = (uint8_t)(5 << 4);
 			p[13] = s->tcp_flags;
 			put16(p + 16, 0);
@@ -245,10 +256,8 @@ bool frame_checksums_valid(const uint8_t *f, size_t len)
 
 /* ---- choosing addresses ---------------------------------------------------- */
 
-static void client_addr(struct rng *r, int family, uint8_t a[16])
+void gen_client(int family, int n, int port_index, uint8_t a[16], uint16_t *port_be)
 {
-	uint32_t n = rng_below(r, GEN_CLIENTS);
-
 	memset(a, 0, 16);
 	if (family == 4) {
 		a[0] = 192; a[1] = 168; a[2] = 1; a[3] = (uint8_t)(2 + n);
@@ -257,11 +266,23 @@ static void client_addr(struct rng *r, int family, uint8_t a[16])
 		a[4] = 0x00; a[5] = 0x0c;
 		a[15] = (uint8_t)(2 + n);
 	}
+	*port_be = htons((uint16_t)(40000 + port_index));
+}
+
+static void client_addr(struct rng *r, int family, uint8_t a[16])
+{
+	uint16_t unused;
+
+	gen_client(family, (int)rng_below(r, GEN_CLIENTS), 0, a, &unused);
 }
 
 static uint16_t client_port(struct rng *r)
 {
-	return (uint16_t)(40000 + rng_below(r, GEN_CLIENT_PORTS));
+	uint8_t unused[16];
+	uint16_t port;
+
+	gen_client(4, 0, (int)rng_below(r, GEN_CLIENT_PORTS), unused, &port);
+	return ntohs(port);
 }
 
 static void random_addr(struct rng *r, int family, uint8_t a[16])
@@ -339,17 +360,26 @@ static void sibling_endpoint(struct rng *r, const struct model_config *cfg,
 	}
 }
 
-/* A backend's reply: to a flow the model holds (so it must be rewritten
- * unless broken later), or from some endpoint to some client. */
+/* A backend's reply: to a flow the model holds, established or half-open
+ * (so it must be rewritten unless broken later; a half-open TCP flow often
+ * gets its SYN-ACK), or from some endpoint to some client. */
 static void choose_reply(struct rng *r, const struct model_config *cfg,
 			 const struct model *m, struct spec *s)
 {
-	const struct model_flow_table *t = &m->flows;
+	const struct model_flow_table *t = rng_chance(r, 50) ? &m->flows : &m->halfopen;
 
+	if (!t->count)
+		t = t == &m->flows ? &m->halfopen : &m->flows;
 	if (t->count && rng_chance(r, 55)) {
 		uint32_t i = t->order[rng_below(r, t->count)];
 		const struct flow_key *k = &t->keys[i];
-		const struct flow_value *v = &t->values[i];
+		const struct flow_value *v = &t->values[i].flow;
+
+		if (t == &m->halfopen && k->proto == IPPROTO_TCP && rng_chance(r, 60)) {
+			s->forced_flags = rng_chance(r, 85) ? 0x12 : 0x14;  /* SYN-ACK, RST-ACK */
+			s->set_seq = true;
+			s->seq = (uint32_t)rng_next(r);
+		}
 
 		s->family = k->family;
 		s->proto = k->proto;
@@ -413,7 +443,7 @@ static void choose_shape(struct rng *r, struct spec *s)
 		s->proto = others[rng_below(r, sizeof(others))];
 	}
 	if (s->proto == IPPROTO_TCP)
-		s->tcp_flags = pick_tcp_flags(r);
+		s->tcp_flags = s->forced_flags ? s->forced_flags : pick_tcp_flags(r);
 	if (s->proto == IPPROTO_UDP && rng_chance(r, 10))
 		s->udp_csum_zero = true;
 	s->payload_len = rng_chance(r, 3) ? (int)rng_below(r, 1400)
@@ -565,6 +595,36 @@ static void mutate(struct rng *r, struct gen_frame *g, const struct spec *s,
 	}
 }
 
+/* A client's ACK of a half-open TCP flow whose SYN-ACK the model saw: the
+ * right acknowledgment number (it promotes the flow), or one off (it must
+ * not).  False if there is no such flow, or not this time. */
+static bool ack_halfopen(struct rng *r, const struct model *m, struct spec *s)
+{
+	const struct model_flow_table *t = &m->halfopen;
+
+	if (!t->count || !rng_chance(r, 25))
+		return false;
+	for (int tries = 0; tries < 8; tries++) {
+		uint32_t i = t->order[rng_below(r, t->count)];
+		const struct flow_key *k = &t->keys[i];
+		const struct halfopen_value *v = &t->values[i];
+
+		if (k->proto != IPPROTO_TCP || !(v->flags & HALFOPEN_SYNACK))
+			continue;
+		s->family = k->family;
+		s->proto = IPPROTO_TCP;
+		memcpy(s->src, k->client, 16);
+		memcpy(s->dst, k->vip, 16);
+		s->sport = ntohs(k->client_port);
+		s->dport = ntohs(k->vip_port);
+		s->forced_flags = rng_chance(r, 80) ? 0x10 : 0x11;  /* ACK, FIN-ACK */
+		s->set_ack = true;
+		s->ack = ntohl(v->expected_ack) + (rng_chance(r, 80) ? 0 : 1);
+		return true;
+	}
+	return false;
+}
+
 void gen_next(struct rng *r, const struct model_config *cfg,
 	      const struct model *m, struct gen_frame *g)
 {
@@ -574,9 +634,11 @@ void gen_next(struct rng *r, const struct model_config *cfg,
 	memset(&s, 0, sizeof(s));
 	g->target = rng_chance(r, 62) ? GEN_XDP : GEN_TC;
 	if (g->target == GEN_XDP) {
-		choose_client_dst(r, cfg, &s);
-		client_addr(r, s.family, s.src);
-		s.sport = client_port(r);
+		if (!ack_halfopen(r, m, &s)) {
+			choose_client_dst(r, cfg, &s);
+			client_addr(r, s.family, s.src);
+			s.sport = client_port(r);
+		}
 	} else {
 		choose_reply(r, cfg, m, &s);
 	}

@@ -44,8 +44,11 @@ void gen_next(struct rng *r, const struct model_config *cfg,
  * frame the model parsed. */
 bool frame_checksums_valid(const uint8_t *f, size_t len);
 
-/* The client addresses and ports the generator uses. */
+/* The client addresses and ports the generator uses: client n
+ * (0..GEN_CLIENTS-1) of a family, port i (0..GEN_CLIENT_PORTS-1, network
+ * order). */
 #define GEN_CLIENTS 6
 #define GEN_CLIENT_PORTS 12
+void gen_client(int family, int n, int port_index, uint8_t addr[16], uint16_t *port_be);
 
 #endif

@@ -2,8 +2,8 @@
 /*
  * model.h - a userspace reference model of the data plane's decisions.
  *
- * Written from the specification (docs/architecture.md, include/bgxdp.h),
- * not from bpf/: given the same configuration (the same
+ * Written from the specification (docs/architecture.md,
+ * include/bgxdp.h), not from bpf/: given the same configuration (the same
  * shared structs the maps hold) it says, for one frame, what XDP ingress or
  * tc egress must return, which bytes must come out, which flow entry must
  * exist afterwards and which counters move.  The fuzzer (fuzz_dp.c) runs
@@ -39,23 +39,37 @@ struct model_config {
 	struct svc_meta meta[BGXDP_MAX_SERVICES];
 };
 
-/* Flow table of the model: open addressing, cleared as a whole. */
+/* A flow table of the model: open addressing, cleared as a whole.  Both
+ * of the data plane's tables are one of these (`flows` uses only the .flow
+ * of a value).  The model's tables never evict: the fuzzer checks at the
+ * start that no set of the kernel's half-open table can receive more keys
+ * than it has ways (fuzz_dp.c), and its epochs end long before `flows`
+ * fills. */
 #define MODEL_FLOW_SLOTS (1u << 16)
 
 struct model_flow_table {
 	struct flow_key keys[MODEL_FLOW_SLOTS];
-	struct flow_value values[MODEL_FLOW_SLOTS];
+	struct halfopen_value values[MODEL_FLOW_SLOTS];
 	bool used[MODEL_FLOW_SLOTS];
 	__u32 order[MODEL_FLOW_SLOTS];     /* used slots, in insertion order */
 	__u32 count;
 };
 
+struct halfopen_value *model_table_get(struct model_flow_table *t,
+				       const struct flow_key *key);
+void model_table_put(struct model_flow_table *t, const struct flow_key *key,
+		     const struct halfopen_value *val);
+void model_table_delete(struct model_flow_table *t, const struct flow_key *key);
+void model_table_clear(struct model_flow_table *t);
+
 struct model {
 	const struct model_config *cfg;
-	struct model_flow_table flows;
+	struct model_flow_table flows;     /* established */
+	struct model_flow_table halfopen;  /* not proved real yet */
 	__u64 passed[PASS_REASONS];
 	struct color_counters colors[MODEL_COLOR_SLOTS];
 	struct backend_counters backends[MODEL_BACKENDS];
+	__u64 connects[MODEL_BACKENDS];    /* handshakes timed per backend */
 };
 
 /* What one frame must do. */
@@ -64,19 +78,24 @@ struct model_result {
 	size_t out_len;
 	bool rewritten;                 /* destination (XDP) or source (tc) */
 	int pass_reason;                /* XDP: enum pass_reason, -1 if rewritten */
-	/* XDP frames that reached the flow lookup: the key and the entry the
-	 * flow table must hold for it afterwards. */
-	bool has_flow;
+	/* Frames that reached a flow lookup: the key, and what each table
+	 * must hold for it afterwards (clocks not modelled). */
+	bool has_key;
 	struct flow_key key;
-	struct flow_value flow;         /* last_seen_ns not modelled */
+	bool has_flow;                  /* in `flows` */
+	struct flow_value flow;
+	bool has_halfopen;              /* in `halfopen` */
+	struct halfopen_value halfopen;
 	__u8 out[MODEL_FRAME_MAX];      /* last: cleared only up to here */
 };
 
 void model_init(struct model *m, const struct model_config *cfg);
-/* Forget every flow (an epoch ends: the kernel's table is emptied too). */
+/* Forget every flow (an epoch ends: the kernel's tables are emptied too). */
 void model_clear_flows(struct model *m);
 const struct flow_value *model_flow_lookup(const struct model *m,
 					   const struct flow_key *key);
+const struct halfopen_value *model_halfopen_lookup(const struct model *m,
+						   const struct flow_key *key);
 
 void model_xdp(struct model *m, const __u8 *frame, size_t len,
 	       struct model_result *res);
@@ -85,5 +104,8 @@ void model_tc(struct model *m, const __u8 *frame, size_t len,
 
 /* Are two flow entries the same decision (everything but the clock)? */
 bool model_flow_equal(const struct flow_value *a, const struct flow_value *b);
+/* Two half-open entries: the same flow and the same handshake state. */
+bool model_halfopen_equal(const struct halfopen_value *a,
+			  const struct halfopen_value *b);
 
 #endif

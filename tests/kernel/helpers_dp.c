@@ -156,6 +156,26 @@ static void *percpu_lookup(struct bpf_map *map, uint32_t idx, size_t size,
 	return vals;
 }
 
+/* out[f] = sum over the n CPUs of field f of a per-CPU value of u64s
+ * (all zero if the lookup failed). */
+static void sum_fields(uint64_t *out, const uint64_t *percpu, int n, size_t fields)
+{
+	memset(out, 0, fields * sizeof(*out));
+	for (int i = 0; percpu && i < n; i++)
+		for (size_t f = 0; f < fields; f++)
+			out[f] += percpu[(size_t)i * fields + f];
+}
+
+void sum_connect(struct bgxdp *skel, uint32_t idx, struct backend_connect *out)
+{
+	int n;
+	struct backend_connect *v = percpu_lookup(skel->maps.backend_connect, idx,
+						  sizeof(*v), &n);
+
+	sum_fields((uint64_t *)out, (const uint64_t *)v, n, sizeof(*out) / 8);
+	free(v);
+}
+
 uint64_t sum_passed(struct bgxdp *skel, uint32_t reason)
 {
 	int n;
@@ -174,16 +194,7 @@ void sum_color(struct bgxdp *skel, uint32_t idx, struct color_counters *out)
 	struct color_counters *v = percpu_lookup(skel->maps.color_counters, idx,
 						 sizeof(*v), &n);
 
-	memset(out, 0, sizeof(*out));
-	for (int i = 0; v && i < n; i++) {
-		out->packets_to_backend += v[i].packets_to_backend;
-		out->bytes_to_backend += v[i].bytes_to_backend;
-		out->packets_to_client += v[i].packets_to_client;
-		out->bytes_to_client += v[i].bytes_to_client;
-		out->flows_created += v[i].flows_created;
-		out->resets_from_backend += v[i].resets_from_backend;
-		out->flows_lost += v[i].flows_lost;
-	}
+	sum_fields((uint64_t *)out, (const uint64_t *)v, n, sizeof(*out) / 8);
 	free(v);
 }
 
@@ -193,11 +204,7 @@ void sum_backend(struct bgxdp *skel, uint32_t idx, struct backend_counters *out)
 	struct backend_counters *v = percpu_lookup(skel->maps.backend_counters,
 						   idx, sizeof(*v), &n);
 
-	memset(out, 0, sizeof(*out));
-	for (int i = 0; v && i < n; i++) {
-		out->packets += v[i].packets;
-		out->bytes += v[i].bytes;
-	}
+	sum_fields((uint64_t *)out, (const uint64_t *)v, n, sizeof(*out) / 8);
 	free(v);
 }
 

@@ -37,5 +37,6 @@ int run_prog(int prog_fd, const uint8_t *in, size_t len, uint8_t *out,
 uint64_t sum_passed(struct bgxdp *skel, uint32_t reason);
 void sum_color(struct bgxdp *skel, uint32_t idx, struct color_counters *out);
 void sum_backend(struct bgxdp *skel, uint32_t idx, struct backend_counters *out);
+void sum_connect(struct bgxdp *skel, uint32_t idx, struct backend_connect *out);
 
 #endif

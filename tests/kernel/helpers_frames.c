@@ -146,7 +146,10 @@ size_t build_frame(const struct frame_spec *s, uint8_t *buf)
 	for (int i = 0; i < s->payload_len; i++)
 		p[l4_hdr + i] = (uint8_t)(i * 7 + 3);
 	if (s->proto == IPPROTO_TCP) {
-		put16(p + 4, 0x0102); put16(p + 6, 0x0304);  /* seq */
+		uint32_t seq = s->seq ? s->seq : 0x01020304;
+
+		put16(p + 4, (uint16_t)(seq >> 16)); put16(p + 6, (uint16_t)seq);
+		put16(p + 8, (uint16_t)(s->ack >> 16)); put16(p + 10, (uint16_t)s->ack);
 		p[12] = 5 << 4;
 		p[13] = s->tcp_flags;
 		put16(p + 14, 65535);

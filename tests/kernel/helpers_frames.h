@@ -20,6 +20,8 @@ struct frame_spec {
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport;  /* host order */
 	uint8_t tcp_flags;
+	uint32_t seq;           /* TCP sequence number; 0: 0x01020304 */
+	uint32_t ack;           /* TCP acknowledgment number */
 	bool udp_csum_zero;     /* send UDP with checksum 0 */
 	int payload_len;
 };

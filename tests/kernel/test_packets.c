@@ -24,11 +24,7 @@
 #include "bgxdp.skel.h"
 #include "helpers_frames.h"
 #include "helpers_dp.h"
-
-#define TCP_SYN 0x02
-#define TCP_ACK 0x10
-#define TCP_FIN 0x01
-#define TCP_RST 0x04
+#include "helpers_flow.h"
 
 static struct bgxdp *skel;
 static int xdp_fd, tc_fd;
@@ -71,13 +67,7 @@ static struct frame_spec client_spec(int family, int proto, uint16_t sport)
 
 static void flow_key_of(const struct frame_spec *s, struct flow_key *k)
 {
-	memset(k, 0, sizeof(*k));
-	memcpy(k->client, s->src, 16);
-	memcpy(k->vip, s->dst, 16);
-	k->client_port = htons(s->sport);
-	k->vip_port = htons(s->dport);
-	k->proto = (uint8_t)s->proto;
-	k->family = (uint8_t)s->family;
+	test_flow_key(s, k);
 }
 
 /* The backend a new flow must get under `word`, computed in userspace. */
@@ -474,7 +464,11 @@ static void test_port_reuse_direct(void **state)
 
 	(void)state;
 	expected_backend(&vip, test_word(0), &b, &c, &slot);
-	expect_rewrite_to(&vip, &b);                    /* SYN: open flow */
+	/* An established flow (a half-open one is dropped by any direct
+	 * SYN: tests/kernel/test_flow_table.c). */
+	assert_int_equal(test_handshake(skel, xdp_fd, tc_fd, &vip, &b, 5000), 0);
+	vip.tcp_flags = TCP_ACK;
+	vip.ack = 5001;
 	flow_key_of(&vip, &k);
 	direct = vip;
 	memcpy(direct.dst, b.addr, 16);
@@ -514,15 +508,17 @@ static void test_empty_backend(void **state)
 	expect_untouched(&s, 0, PASS_NO_BACKEND);
 }
 
-/* Affinity across a flip; FIN/RST closing then SYN re-picks; expiry. */
+/* Affinity across a flip, half-open and established; FIN/RST closing then
+ * SYN re-picks; expiry. */
 static void test_flow_affinity(void **state)
 {
-	struct frame_spec s = client_spec(4, IPPROTO_TCP, 2222);
+	struct frame_spec s = client_spec(4, IPPROTO_TCP, 2222), r;
+	uint64_t green_word = test_word(10000) | CFG_RING_BUFFER(BGXDP_GREEN);
 	struct backend blue, green;
+	struct halfopen_value hv;
 	struct flow_key k;
 	struct flow_value fv;
 	uint32_t c, slot;
-	struct timespec ts;
 
 	(void)state;
 	expected_backend(&s, test_word(0), &blue, &c, &slot);
@@ -530,19 +526,27 @@ static void test_flow_affinity(void **state)
 	expect_rewrite_to(&s, &blue);                 /* SYN: new flow */
 
 	/* Flip everything to green (and the other ring buffer). */
-	assert_int_equal(test_set_word(skel, SVC4, test_word(10000) |
-				       CFG_RING_BUFFER(BGXDP_GREEN)), 0);
+	assert_int_equal(test_set_word(skel, SVC4, green_word), 0);
 	s.tcp_flags = TCP_ACK;
 	expect_rewrite_to(&s, &blue);                 /* still blue */
 	s.tcp_flags = TCP_SYN;                        /* SYN retransmit */
 	expect_rewrite_to(&s, &blue);
+	/* The backend's SYN-ACK, the client's ACK of it: established. */
+	r = test_reply(&s, &blue, TCP_SYN | TCP_ACK);
+	r.seq = 7000;
+	assert_int_equal(test_send(tc_fd, &r, NULL, NULL), 0);
+	s.tcp_flags = TCP_ACK;
+	s.ack = 7001;
+	expect_rewrite_to(&s, &blue);
+	flow_key_of(&s, &k);
+	assert_int_equal(test_flows_get(skel, &k, &fv), 0);
+	assert_int_equal(fv.color, BGXDP_BLUE);
 
 	/* A new flow goes green. */
 	{
 		struct frame_spec n = client_spec(4, IPPROTO_TCP, 2223);
 
-		expected_backend(&n, test_word(10000) |
-				 CFG_RING_BUFFER(BGXDP_GREEN), &green, &c, &slot);
+		expected_backend(&n, green_word, &green, &c, &slot);
 		assert_int_equal(c, BGXDP_GREEN);
 		expect_rewrite_to(&n, &green);
 	}
@@ -550,36 +554,34 @@ static void test_flow_affinity(void **state)
 	/* FIN: closing, but still the same backend. */
 	s.tcp_flags = TCP_FIN | TCP_ACK;
 	expect_rewrite_to(&s, &blue);
-	flow_key_of(&s, &k);
-	assert_int_equal(bpf_map__lookup_elem(skel->maps.flows, &k, sizeof(k),
-					      &fv, sizeof(fv), 0), 0);
+	assert_int_equal(test_flows_get(skel, &k, &fv), 0);
 	assert_int_equal(fv.state, FLOW_CLOSING);
 	s.tcp_flags = TCP_ACK;
 	expect_rewrite_to(&s, &blue);
-	/* New SYN on the closing flow: picked again -> green. */
+	/* New SYN on the closing flow: picked again -> green, half-open; the
+	 * closing entry is gone (its port is reused). */
 	s.tcp_flags = TCP_SYN;
-	expected_backend(&s, test_word(10000) | CFG_RING_BUFFER(BGXDP_GREEN),
-			 &green, &c, &slot);
+	s.ack = 0;
+	expected_backend(&s, green_word, &green, &c, &slot);
 	expect_rewrite_to(&s, &green);
-	assert_int_equal(bpf_map__lookup_elem(skel->maps.flows, &k, sizeof(k),
-					      &fv, sizeof(fv), 0), 0);
-	assert_int_equal(fv.state, FLOW_OPEN);
-	assert_int_equal(fv.color, BGXDP_GREEN);
+	assert_int_not_equal(test_flows_get(skel, &k, &fv), 0);
+	assert_int_equal(test_halfopen_get(skel, &k, &hv), 0);
+	assert_int_equal(hv.flow.state, FLOW_OPEN);
+	assert_int_equal(hv.flow.color, BGXDP_GREEN);
 
 	/* RST closes too. */
 	s.tcp_flags = TCP_RST;
 	expect_rewrite_to(&s, &green);
-	assert_int_equal(bpf_map__lookup_elem(skel->maps.flows, &k, sizeof(k),
-					      &fv, sizeof(fv), 0), 0);
-	assert_int_equal(fv.state, FLOW_CLOSING);
+	assert_int_equal(test_halfopen_get(skel, &k, &hv), 0);
+	assert_int_equal(hv.flow.state, FLOW_CLOSING);
 
-	/* Expired: flip back to blue, age the entry past the TCP idle
-	 * timeout; an ACK (not a SYN) is then picked again too. */
+	/* Expired: flip back to blue; an established entry idle past the TCP
+	 * timeout (the half-open one gone): an ACK is picked again too. */
 	assert_int_equal(test_set_word(skel, SVC4, test_word(0)), 0);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	assert_int_equal(test_halfopen_clear(skel), 0);
+	fv = hv.flow;
 	fv.state = FLOW_OPEN;
-	fv.last_seen_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec -
-			  FLOW_TCP_IDLE_NS - 5000000000ull;
+	fv.last_seen_ns = test_now_ns() - FLOW_TCP_IDLE_NS - 5000000000ull;
 	assert_int_equal(bpf_map__update_elem(skel->maps.flows, &k, sizeof(k),
 					      &fv, sizeof(fv), 0), 0);
 	s.tcp_flags = TCP_ACK;
@@ -588,21 +590,20 @@ static void test_flow_affinity(void **state)
 
 	/* UDP idles out after FLOW_UDP_IDLE_NS. */
 	{
-		struct frame_spec u = client_spec(6, IPPROTO_UDP, 53);
+		struct frame_spec u = client_spec(6, IPPROTO_UDP, 53), ur;
 		struct flow_key uk;
 
 		assert_int_equal(test_set_word(skel, SVC6, test_word(0)), 0);
 		expected_backend(&u, test_word(0), &blue, &c, &slot);
 		expect_rewrite_to(&u, &blue);
 		assert_int_equal(test_set_word(skel, SVC6, test_word(10000)), 0);
-		expect_rewrite_to(&u, &blue);           /* sticky */
+		expect_rewrite_to(&u, &blue);           /* sticky, half-open */
+		ur = test_reply(&u, &blue, 0);
+		assert_int_equal(test_send(tc_fd, &ur, NULL, NULL), 0);
+		expect_rewrite_to(&u, &blue);           /* promoted */
 		flow_key_of(&u, &uk);
-		assert_int_equal(bpf_map__lookup_elem(skel->maps.flows, &uk,
-						      sizeof(uk), &fv,
-						      sizeof(fv), 0), 0);
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		fv.last_seen_ns = (uint64_t)ts.tv_sec * 1000000000ull +
-				  ts.tv_nsec - FLOW_UDP_IDLE_NS - 5000000000ull;
+		assert_int_equal(test_flows_get(skel, &uk, &fv), 0);
+		fv.last_seen_ns = test_now_ns() - FLOW_UDP_IDLE_NS - 5000000000ull;
 		assert_int_equal(bpf_map__update_elem(skel->maps.flows, &uk,
 						      sizeof(uk), &fv,
 						      sizeof(fv), 0), 0);
@@ -662,7 +663,7 @@ static void test_lost_flow_counted(void **state)
 	assert_int_equal(after.flows_lost - before.flows_lost, 1);
 	assert_int_equal(after.flows_created - before.flows_created, 1);
 
-	/* The entry exists now: the next ACK is an established flow. */
+	/* The entry exists now (half-open): the next ACK is not lost. */
 	expect_rewrite_to(&ack, &b);
 	sum_color(skel, color_index(SVC4, c), &before);
 	assert_int_equal(before.flows_lost, after.flows_lost);

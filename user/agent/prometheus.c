@@ -85,9 +85,14 @@ static double flows_lost(const struct bgx_service_view *s, __u32 c)
 	return (double)s->colors[c].counters.flows_lost;
 }
 
-static double resets(const struct bgx_service_view *s, __u32 c)
+static double halfopen_evicted(const struct bgx_service_view *s, __u32 c)
 {
-	return (double)s->colors[c].counters.resets_from_backend;
+	return (double)s->colors[c].counters.halfopen_evicted;
+}
+
+static double flows_promoted(const struct bgx_service_view *s, __u32 c)
+{
+	return (double)s->colors[c].counters.flows_promoted;
 }
 
 /* packets and bytes carry a direction label as well. */
@@ -115,7 +120,36 @@ static void print_direction_family(FILE *out, const struct bgx_snapshot *snap,
 	}
 }
 
-enum backend_value { BACKEND_VALUE_UP, BACKEND_VALUE_PACKETS, BACKEND_VALUE_BYTES };
+enum backend_value {
+	BACKEND_VALUE_UP, BACKEND_VALUE_PACKETS, BACKEND_VALUE_BYTES,
+	BACKEND_VALUE_SYNS, BACKEND_VALUE_SYNACKS, BACKEND_VALUE_RESETS,
+};
+
+static unsigned long long backend_value(const struct bgx_backend_view *b,
+					enum backend_value what)
+{
+	switch (what) {
+	case BACKEND_VALUE_UP:      return b->state == BACKEND_UP;
+	case BACKEND_VALUE_PACKETS: return b->counters.packets;
+	case BACKEND_VALUE_BYTES:   return b->counters.bytes;
+	case BACKEND_VALUE_SYNS:    return b->counters.syns;
+	case BACKEND_VALUE_SYNACKS: return b->counters.synacks;
+	case BACKEND_VALUE_RESETS:  return b->counters.resets;
+	}
+	return 0;
+}
+
+/* name{service="...",color="...",backend="..." -- the caller closes it. */
+static void print_backend_labels(FILE *out, const char *name,
+				 const struct bgx_service_view *service,
+				 const struct bgx_backend_view *backend)
+{
+	fprintf(out, "%s{service=\"", name);
+	print_label_value(out, service->name);
+	fprintf(out, "\",color=\"%s\",backend=\"", color_name(backend->color));
+	print_label_value(out, backend->address);
+	fputc('"', out);
+}
 
 static void print_backend_family(FILE *out, const struct bgx_snapshot *snap,
 				 const char *name, const char *type,
@@ -127,16 +161,49 @@ static void print_backend_family(FILE *out, const struct bgx_snapshot *snap,
 
 		for (__u32 b = 0; b < service->n_backends; b++) {
 			const struct bgx_backend_view *backend = &service->backends[b];
-			unsigned long long value =
-				what == BACKEND_VALUE_UP ? backend->state == BACKEND_UP :
-				what == BACKEND_VALUE_PACKETS ? backend->counters.packets :
-				backend->counters.bytes;
 
-			fprintf(out, "%s{service=\"", name);
-			print_label_value(out, service->name);
-			fprintf(out, "\",color=\"%s\",backend=\"", color_name(backend->color));
-			print_label_value(out, backend->address);
-			fprintf(out, "\"} %llu\n", value);
+			print_backend_labels(out, name, service, backend);
+			fprintf(out, "} %llu\n", backend_value(backend, what));
+		}
+	}
+}
+
+/* The `le` label values of the handshake-time buckets (bgxdp.h). */
+static const char *const connect_le[BGXDP_CONNECT_BUCKETS - 1] = {
+#define BGXDP_LE(bound_ns, le) le,
+	BGXDP_CONNECT_BOUNDS(BGXDP_LE)
+#undef BGXDP_LE
+};
+
+/* bgxdp_backend_connect_seconds: one histogram per backend, cumulative
+ * buckets; _count is the +Inf bucket, so the two always agree. */
+static void print_connect_histogram(FILE *out, const struct bgx_snapshot *snap)
+{
+	static const char name[] = "bgxdp_backend_connect_seconds";
+
+	print_header(out, name, "histogram",
+		     "Backend handshake time: a client's first SYN forwarded to the backend's SYN-ACK.");
+	for (__u32 s = 0; s < snap->n_services; s++) {
+		const struct bgx_service_view *service = &snap->services[s];
+
+		for (__u32 b = 0; b < service->n_backends; b++) {
+			const struct bgx_backend_view *backend = &service->backends[b];
+			unsigned long long cumulative = 0;
+
+			for (int i = 0; i < BGXDP_CONNECT_BUCKETS; i++) {
+				cumulative += backend->connect.buckets[i];
+				print_backend_labels(out, "bgxdp_backend_connect_seconds_bucket",
+						     service, backend);
+				fprintf(out, ",le=\"%s\"} %llu\n",
+					i < BGXDP_CONNECT_BUCKETS - 1 ? connect_le[i] : "+Inf",
+					cumulative);
+			}
+			print_backend_labels(out, "bgxdp_backend_connect_seconds_sum",
+					     service, backend);
+			fprintf(out, "} %.9f\n", backend->connect.sum_ns / 1e9);
+			print_backend_labels(out, "bgxdp_backend_connect_seconds_count",
+					     service, backend);
+			fprintf(out, "} %llu\n", cumulative);
 		}
 	}
 }
@@ -157,14 +224,26 @@ int prometheus_render(FILE *out, const struct bgx_snapshot *snap)
 		"Established TCP flows whose flow entry was gone (evicted from a full table or idled out) "
 		"when their next packet came; picked again, same backend unless the config changed.",
 		flows_lost);
-	print_color_family(out, snap, "bgxdp_backend_resets_total", "counter",
-		"TCP resets sent by the backends of a color.", resets);
+	print_color_family(out, snap, "bgxdp_flows_promoted_total", "counter",
+		"New flows that proved real (TCP handshake completed, UDP answered) and became established.",
+		flows_promoted);
+	print_color_family(out, snap, "bgxdp_flows_halfopen_evicted_total", "counter",
+		"Half-open flows (handshake not completed) displaced by newer ones before they idled out: "
+		"what a SYN flood did. Established flows are never displaced by new ones.",
+		halfopen_evicted);
 	print_backend_family(out, snap, "bgxdp_backend_up", "gauge",
 		"1 if the backend takes new flows, 0 if drained or down.", BACKEND_VALUE_UP);
 	print_backend_family(out, snap, "bgxdp_backend_packets_total", "counter",
 		"Packets sent to a backend.", BACKEND_VALUE_PACKETS);
 	print_backend_family(out, snap, "bgxdp_backend_bytes_total", "counter",
 		"Bytes sent to a backend.", BACKEND_VALUE_BYTES);
+	print_backend_family(out, snap, "bgxdp_backend_syns_total", "counter",
+		"TCP SYNs forwarded to a backend (retransmissions too).", BACKEND_VALUE_SYNS);
+	print_backend_family(out, snap, "bgxdp_backend_synacks_total", "counter",
+		"TCP SYN-ACKs a backend sent back.", BACKEND_VALUE_SYNACKS);
+	print_backend_family(out, snap, "bgxdp_backend_resets_total", "counter",
+		"TCP resets a backend sent.", BACKEND_VALUE_RESETS);
+	print_connect_histogram(out, snap);
 
 	print_header(out, "bgxdp_config_changes_total", "counter",
 		     "Traffic changes (set, weight, rollback) published for a service.");

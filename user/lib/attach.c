@@ -45,7 +45,9 @@ static int instance_create(struct bgx_instance *in, __u32 flows, struct bgx_err 
 
 	if (!skel)
 		return bgx_fail(e, errno, "cannot open the BPF object: %s", strerror(errno));
-	if ((r = bpf_map__set_max_entries(skel->maps.flows, flows))) {
+	/* the half-open table follows the established one (bgxdp.h) */
+	if ((r = bpf_map__set_max_entries(skel->maps.flows, flows)) ||
+	    (r = bpf_map__set_max_entries(skel->maps.halfopen, bgxdp_halfopen_sets(flows)))) {
 		bgxdp__destroy(skel);
 		return bgx_fail(e, r, "cannot size the flow tables to %u: %s", flows, strerror(-r));
 	}

@@ -11,7 +11,10 @@
 #include "pindir.h"
 
 /* Sized by `attach --flows` when the instance is created. */
-#define RESIZABLE_MAP "flows"
+static bool resizable(const char *name)
+{
+	return !strcmp(name, "flows") || !strcmp(name, "halfopen");
+}
 
 static const char refuse_hint[] = "detach and attach again to start a new instance";
 
@@ -72,7 +75,7 @@ static int check_one(const struct bpf_map *map, int dir_fd, const char *pin_dir,
 		r = differs(name, "key size", info.key_size, bpf_map__key_size(map), e);
 	else if (info.value_size != bpf_map__value_size(map))
 		r = differs(name, "value size", info.value_size, bpf_map__value_size(map), e);
-	else if (info.max_entries != bpf_map__max_entries(map) && strcmp(name, RESIZABLE_MAP))
+	else if (info.max_entries != bpf_map__max_entries(map) && !resizable(name))
 		r = differs(name, "max_entries", info.max_entries, bpf_map__max_entries(map), e);
 	else if (pinned_flags(&info) != bpf_map__map_flags(map))
 		r = bgx_fail(e, EINVAL, "map '%s' flags are 0x%x in the pinned instance, 0x%x in this build: %s",

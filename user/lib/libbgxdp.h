@@ -218,6 +218,7 @@ struct bgx_backend_view {
 	__u16 weight;
 	__u32 slot;
 	struct backend_counters counters;       /* BGX_SNAP_COUNTERS */
+	struct backend_connect connect;         /* BGX_SNAP_COUNTERS: handshake times */
 };
 
 struct bgx_color_view {

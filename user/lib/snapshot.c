@@ -64,9 +64,12 @@ static int service_backends(struct bgx_instance *in, struct bgx_service_view *sv
 				continue;
 			backend_view(&bk[s], c, s, v);
 			sv->n_backends++;
-			if (pr && (r = percpu_sum(pr, map_fd(in, MAP_backend_counters),
-						  backend_index(sv->id, c, s), &v->counters,
-						  sizeof(v->counters))))
+			if (pr && ((r = percpu_sum(pr, map_fd(in, MAP_backend_counters),
+						   backend_index(sv->id, c, s), &v->counters,
+						   sizeof(v->counters))) ||
+				   (r = percpu_sum(pr, map_fd(in, MAP_backend_connect),
+						   backend_index(sv->id, c, s), &v->connect,
+						   sizeof(v->connect)))))
 				return bgx_fail(e, r, "cannot read the counters: %s", strerror(-r));
 		}
 	}
@@ -155,8 +158,11 @@ static int percpu_reader_init(struct percpu_reader *pr, struct bgx_err *e)
 	pr->cpus = libbpf_num_possible_cpus();
 	if (pr->cpus <= 0)
 		return bgx_fail(e, pr->cpus ? pr->cpus : -EINVAL, "cannot count possible CPUs");
-	/* Room for the widest per-CPU value: struct color_counters. */
-	pr->scratch = calloc((size_t)pr->cpus, sizeof(struct color_counters));
+	/* Room for the widest per-CPU value: struct backend_connect. */
+	_Static_assert(sizeof(struct backend_connect) >= sizeof(struct color_counters) &&
+		       sizeof(struct backend_connect) >= sizeof(struct backend_counters),
+		       "scratch holds every per-CPU value");
+	pr->scratch = calloc((size_t)pr->cpus, sizeof(struct backend_connect));
 	return pr->scratch ? 0 : bgx_fail(e, ENOMEM, "out of memory");
 }
 
