@@ -12,7 +12,11 @@
  * - a refresh (not a fresh creation) never displaces a live entry for
  *   another backend, but fills an empty place;
  * - a close makes the entry closing; a flow this host cannot place is
- *   refused and counted.
+ *   refused and counted;
+ * - a handshake through the data plane (BPF_PROG_TEST_RUN) makes a flow
+ *   event: the component sends the flow to its peer and remembers its own
+ *   claim, so a peer's later claim on that flow loses and an earlier one
+ *   (within the race window) wins.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -33,6 +37,7 @@
 #include "bgxdp.h"
 #include "bgxdp.skel.h"
 #include "fleet_sync.h"
+#include "helpers_flow.h"
 #include "libbgxdp.h"
 #include "peer_flows.h"
 
@@ -300,6 +305,92 @@ static void test_close_and_refusal(void **state)
 	assert_int_equal(st.rejected[FLEET_REJECT_NO_BACKEND], 1);
 }
 
+/* The handshake of client port `port` through the data plane; its
+ * backend (what the SYN picked) in `picked`. */
+static void handshake(uint16_t port, struct backend *picked)
+{
+	struct frame_spec c = { .family = 4, .proto = IPPROTO_TCP, .tcp_flags = TCP_SYN,
+				.payload_len = 11, .sport = port, .dport = 80 };
+	struct halfopen_value ho;
+	struct flow_key k;
+
+	set_ipv4(c.src, 192, 168, 9, 1);
+	set_ipv4(c.dst, 10, 214, 0, 10);
+	assert_int_equal(test_send(bpf_program__fd(skel->progs.xdp_ingress), &c, NULL, NULL), 0);
+	test_flow_key(&c, &k);
+	assert_int_equal(test_halfopen_get(skel, &k, &ho), 0);
+	memset(picked, 0, sizeof(*picked));
+	memcpy(picked->addr, ho.flow.backend, BGXDP_ADDR_LEN);
+	picked->port = ho.flow.backend_port;
+	picked->family = BGXDP_FAMILY_IPV4;
+	picked->state = BACKEND_UP;
+	assert_int_equal(test_handshake(skel, bpf_program__fd(skel->progs.xdp_ingress),
+					bpf_program__fd(skel->progs.tc_egress), &c, picked, 1000), 0);
+}
+
+/* Up to 2 s until the component has read `n` established events in all. */
+static void events_read(uint64_t n)
+{
+	struct fleet_sync_stats st;
+
+	for (int i = 0; i < 200; i++) {
+		fleet_sync_get_stats(fs, &st);
+		if (st.events[FLOW_EVENT_ESTABLISHED] >= n)
+			return;
+		usleep(10000);
+	}
+	fail_msg("%llu established events read, want %llu",
+		 (unsigned long long)st.events[FLOW_EVENT_ESTABLISHED], (unsigned long long)n);
+}
+
+static const char *other_than(const struct backend *b)
+{
+	struct endpoint e11 = ep("10.213.0.11:8080");
+
+	return memcmp(b->addr, e11.addr, 4) ? "10.213.0.11:8080" : "10.213.0.12:8080";
+}
+
+static void test_local_claim_settles(void **state)
+{
+	struct fleet_sync_stats before, after;
+	struct backend mine, mine2;
+	char mine_text[64];
+	uint64_t t;
+
+	(void)state;
+	fleet_sync_get_stats(fs, &before);
+	if (!before.events_up) {
+		print_message("skipped: the data plane has no flow events\n");
+		skip();
+	}
+	/* a peer claims the flow after this host made it: this host's claim wins */
+	handshake(5000, &mine);
+	t = real_ns();
+	events_read(before.events[FLOW_EVENT_ESTABLISHED] + 1);
+	{
+		struct flowsync_record later = rec(FLOWSYNC_UPSERT, 5000, other_than(&mine), t + MS);
+
+		deliver(PEER_X, &later);
+	}
+	format_endpoint(mine.addr, mine.port, BGXDP_FAMILY_IPV4, mine_text, sizeof(mine_text));
+	assert_string_equal(backend_of(5000, NULL), mine_text);
+	/* a peer claims it earlier (the same connection raced): the peer's wins */
+	handshake(5001, &mine2);
+	t = real_ns();
+	events_read(before.events[FLOW_EVENT_ESTABLISHED] + 2);
+	{
+		struct flowsync_record earlier = rec(FLOWSYNC_UPSERT, 5001, other_than(&mine2),
+						     t - 100 * MS);
+
+		deliver(PEER_X, &earlier);
+		assert_string_equal(backend_of(5001, NULL), other_than(&mine2));
+	}
+	fleet_sync_get_stats(fs, &after);
+	assert_int_equal(after.conflicts_local - before.conflicts_local, 1);
+	assert_int_equal(after.conflicts_remote - before.conflicts_remote, 1);
+	assert_true(after.tx.records_sent >= before.tx.records_sent + 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_conflict_same_winner_either_order),
 		cmocka_unit_test(test_refresh_never_displaces),
 		cmocka_unit_test(test_close_and_refusal),
+		cmocka_unit_test(test_local_claim_settles),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -85,7 +85,7 @@ static void open_events(struct fleet_sync *fs)
 	pthread_mutex_lock(&fs->lock);
 	fs->st.events_up = true;
 	pthread_mutex_unlock(&fs->lock);
-	fleet_sync_log(fs, false, "sending the flows of %s to %s", fs->pin_dir, "the peers");
+	fleet_sync_log(fs, false, "sending the flows of %s to the peers", fs->pin_dir);
 }
 
 /* Open the instance when it appears, again when it was made anew (a

@@ -187,18 +187,18 @@ static void settle_local(struct fleet_sync *fs, const struct flowsync_record *re
 int fleet_sync_on_event(void *ctx, void *data, size_t size)
 {
 	struct fleet_sync *fs = ctx;
-	const struct fleet_flow_event *ev = data;
+	const struct flow_event *ev = data;
 	struct flowsync_record rec = { 0 };
 	uint64_t age;
 
-	if (size < sizeof(*ev) || (ev->type != FLEET_EVENT_ESTABLISHED &&
-				    ev->type != FLEET_EVENT_CLOSING)) {
+	if (size < sizeof(*ev) || (ev->type != FLOW_EVENT_ESTABLISHED &&
+				    ev->type != FLOW_EVENT_CLOSING)) {
 		pthread_mutex_lock(&fs->lock);
 		fs->st.events_malformed++;
 		pthread_mutex_unlock(&fs->lock);
 		return 0;
 	}
-	rec.type = ev->type == FLEET_EVENT_ESTABLISHED ? FLOWSYNC_UPSERT : FLOWSYNC_CLOSE;
+	rec.type = ev->type == FLOW_EVENT_ESTABLISHED ? FLOWSYNC_UPSERT : FLOWSYNC_CLOSE;
 	rec.key = ev->key;
 	rec.value = ev->value;
 	rec.value.last_seen_ns = 0;

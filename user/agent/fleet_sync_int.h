@@ -16,18 +16,6 @@
 #include "libbgxdp.h"
 #include "peer_flows.h"
 
-/* The data plane's flow event, as its ring buffer carries it (struct
- * flow_event of bgxdp.h): type, pad, key, value. */
-struct fleet_flow_event {
-	__u32 type;
-	__u32 pad;
-	struct flow_key key;
-	struct flow_value value;
-};
-#define FLEET_EVENT_ESTABLISHED 1
-#define FLEET_EVENT_CLOSING     2
-_Static_assert(sizeof(struct fleet_flow_event) == 80, "flow event layout");
-
 struct ring_buffer;
 
 struct fleet_sync {

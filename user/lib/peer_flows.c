@@ -4,6 +4,7 @@
  * and ring buffer of the data plane's flow events (peer_flows.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,8 +15,6 @@
 #include "flow_table.h"
 #include "instance.h"
 #include "peer_flows.h"
-
-#define FLOW_EVENTS_PIN "flow_events"
 
 static const char *const outcome_names[BGX_FLOW_OUTCOMES] = {
 	[BGX_FLOW_INSERTED] = "inserted",
@@ -314,17 +313,16 @@ out:
 
 int bgx_flow_events_fd(struct bgx_instance *in, struct bgx_err *e)
 {
-	char path[PATH_MAX];
-	int fd;
+	int fd = map_fd(in, MAP_flow_events);
 
-	if (in->dir_fd < 0)
-		return bgx_fail(e, ENOTSUP, "flow events: the instance is not pinned");
-	instance_path(in, FLOW_EVENTS_PIN, path, sizeof(path));
-	fd = bpf_obj_get(path);
-	if (fd >= 0)
-		return fd;
-	if (errno == ENOENT)
+	if (fd == -ENOENT)
 		return bgx_fail(e, ENOENT, "flow events: %s has none (its data plane predates flow "
 				"sync: 'bgxdp upgrade' loads one that has them)", in->pin_dir);
-	return bgx_fail(e, errno, "flow events: cannot open %s: %s", path, strerror(errno));
+	if (fd < 0)
+		return bgx_fail(e, fd, "flow events: cannot open the flow_events map: %s",
+				strerror(-fd));
+	fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return bgx_fail(e, errno, "flow events: %s", strerror(errno));
+	return fd;
 }

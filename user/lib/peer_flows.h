@@ -26,11 +26,6 @@
 #include "bgxdp.h"
 #include "libbgxdp.h"
 
-/* The data plane's switch for flow events (bgxdp.h, `settings` flags). */
-#ifndef SETTINGS_FLOW_EVENTS
-#define SETTINGS_FLOW_EVENTS   (1u << 1)
-#endif
-
 /* What a peer says about one flow.  value.service_id, value.backend_slot
  * and value.last_seen_ns are the peer's and are ignored. */
 struct bgx_peer_flow {
@@ -109,9 +104,10 @@ int bgx_flow_events_set(const char *pin_dir, bool on, bool *was, struct bgx_err 
 /* Whether they are on now (0 or 1), or -errno. */
 int bgx_flow_events_get(struct bgx_instance *in, struct bgx_err *e);
 
-/* A new fd of the `flow_events` ring buffer (the caller closes it);
- * -ENOENT, with the fix in `e`, when this instance's data plane has none
- * (a build without flow events: `bgxdp upgrade` to one that has them). */
+/* A new fd of the `flow_events` ring buffer (struct flow_event records, the
+ * caller closes it); -ENOENT, with the fix in `e`, when this instance's
+ * data plane has none (pinned by a build without flow events: `bgxdp
+ * upgrade` loads one that has them). */
 int bgx_flow_events_fd(struct bgx_instance *in, struct bgx_err *e);
 
 #endif
