@@ -7,7 +7,8 @@
  * revision: one wins, the other is told; a lease revoked under the agent is
  * granted again; etcd stopped and started: the agent says so, keeps its
  * state and catches up; a restarted agent remembers what it applied and
- * applies what changed meanwhile; drift is reported.
+ * applies what changed meanwhile; drift is reported; the decisions are in
+ * the change history.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -357,6 +358,26 @@ static void test_restart_catches_up(void **state)
 	fleet_config_stop(fc);
 }
 
+/* The change history of the state dir names the fleet's decisions. */
+static void test_decisions_in_history(void **state)
+{
+	char path[400], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/history.jsonl", fx.state_dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(getdelim(&text, &len, 0, f) > 0, 1);
+	fclose(f);
+	assert_non_null(strstr(text, "\"actor\":\"fleet\""));
+	assert_non_null(strstr(text, "\"what\":\"fleet.apply\""));
+	assert_non_null(strstr(text, "\"what\":\"fleet.refused\""));
+	assert_non_null(strstr(text, "no interface named 'f9'"));
+	free(text);
+}
+
 static void test_drift_reported(void **state)
 {
 	struct fleet_config *fc = start_agent();
@@ -386,6 +407,7 @@ int main(void)
 		cmocka_unit_test(test_etcd_outage),
 		cmocka_unit_test(test_restart_catches_up),
 		cmocka_unit_test(test_drift_reported),
+		cmocka_unit_test(test_decisions_in_history),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

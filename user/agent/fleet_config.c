@@ -41,6 +41,22 @@ void fleet_log(struct fleet_config *fc, bool once, const char *fmt, ...)
 	fprintf(stderr, "bgxdp: fleet %s: %s\n", fc->fleet, msg);
 }
 
+void fleet_journal(struct fleet_config *fc, const char *what, int64_t before, int64_t after,
+		   const char *reason)
+{
+	struct journal_entry entry = { .actor = "fleet", .what = what, .reason = reason };
+	struct bgx_err e = { 0 };
+
+	if (!fc->journal_ok)
+		return;
+	entry.before = json_integer(before);
+	entry.after = json_integer(after);
+	if (journal_append(&fc->journal, &entry, &e))
+		fleet_log(fc, true, "cannot write the change history: %s", e.msg);
+	json_decref(entry.before);
+	json_decref(entry.after);
+}
+
 /* ---- what the watch hands over ---- */
 
 /* The newest record of the desired key in a batch becomes `pending`. */
@@ -137,10 +153,13 @@ static void refuse(struct fleet_config *fc, struct fleet_desired *rec, const str
 			  "the last applied revision", &restore))
 		fleet_log(fc, false, "restoring revision %lld failed too: %s",
 			  (long long)fc->applied.revision, restore.msg);
-	pthread_mutex_lock(&fc->lock);
-	fc->status.refused_revision = rec->revision;
-	fc->st.failures++;
-	pthread_mutex_unlock(&fc->lock);
+	if (rec != &fc->refused) {      /* a retry is not a new refusal */
+		pthread_mutex_lock(&fc->lock);
+		fc->status.refused_revision = rec->revision;
+		fc->st.failures++;
+		pthread_mutex_unlock(&fc->lock);
+		fleet_journal(fc, "fleet.refused", fc->applied.revision, rec->revision, e->msg);
+	}
 	set_state(fc, "refused", e->msg);
 	if (rec != &fc->refused) {
 		fleet_desired_clear(&fc->refused);
@@ -151,9 +170,10 @@ static void refuse(struct fleet_config *fc, struct fleet_desired *rec, const str
 
 static void apply_record(struct fleet_config *fc, struct fleet_desired *rec)
 {
-	char source[96];
+	char source[96], why[256];
 	struct bgx_err e = { 0 };
 	uint64_t t0 = fleet_now_ns();
+	int64_t before = fc->applied.revision;
 
 	snprintf(source, sizeof(source), "fleet %s revision %lld", fc->fleet,
 		 (long long)rec->revision);
@@ -171,6 +191,10 @@ static void apply_record(struct fleet_config *fc, struct fleet_desired *rec)
 	fc->st.applies++;
 	pthread_mutex_unlock(&fc->lock);
 	set_state(fc, "applied", NULL);
+	snprintf(why, sizeof(why), "fleet %s revision %lld (digest %.12s) by %s", fc->fleet,
+		 (long long)fc->applied.revision, fc->applied.digest, fc->applied.by);
+	if (before != fc->applied.revision)
+		fleet_journal(fc, "fleet.apply", before, fc->applied.revision, why);
 	fleet_log(fc, false, "applied revision %lld (digest %.12s, by %s) in %.1f ms",
 		  (long long)fc->applied.revision, fc->applied.digest, fc->applied.by,
 		  (double)(fleet_now_ns() - t0) / 1e6);
@@ -211,8 +235,10 @@ static void recheck(struct fleet_config *fc)
 	if (n > 0) {
 		snprintf(why, sizeof(why), "%d change%s made outside the fleet since revision %lld",
 			 n, n == 1 ? "" : "s", (long long)fc->applied.revision);
-		if (strcmp(fc->status.state, "drifted") || strcmp(fc->status.error, why))
+		if (strcmp(fc->status.state, "drifted") || strcmp(fc->status.error, why)) {
 			fleet_log(fc, true, "%s", why);
+			fleet_journal(fc, "fleet.drift", fc->applied.revision, fc->applied.revision, why);
+		}
 		set_state(fc, "drifted", why);
 	} else if (n == 0 && !strcmp(fc->status.state, "drifted")) {
 		set_state(fc, "applied", NULL);
@@ -342,6 +368,12 @@ int fleet_config_start(const struct fleet_config_settings *s, struct fleet_confi
 		goto fail;
 	if (fleet_applied_load(fc))
 		fleet_log(fc, false, "no applied revision remembered in %s", fc->state_dir);
+	{
+		struct journal_config jc;
+
+		journal_config_default(&jc, fc->state_dir);
+		fc->journal_ok = !journal_open(&fc->journal, &jc, NULL);
+	}
 	init_status(fc);
 	if ((r = -pthread_create(&fc->thread, NULL, thread_main, fc))) {
 		bgx_fail(e, r, "fleet: cannot start its thread: %s", strerror(-r));

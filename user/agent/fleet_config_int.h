@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include "fleet_config.h"
 #include "fleet_host.h"
+#include "journal.h"
 
 struct fleet_config {
 	/* settings, copied */
@@ -43,6 +44,8 @@ struct fleet_config {
 	struct fleet_desired refused;   /* retried at each heartbeat */
 	bool force_apply;               /* apply `pending` even if it is `applied` (start) */
 	char last_log[BGX_ERR_MSG_LEN]; /* not repeated */
+	struct journal journal;         /* the change history of the state dir */
+	bool journal_ok;
 
 	/* shared with fleet_config_metrics() and get_state() */
 	pthread_mutex_t lock;
@@ -55,6 +58,11 @@ uint64_t fleet_now_ns(void);
  * and the same as the last one). */
 void fleet_log(struct fleet_config *fc, bool once, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* A fleet decision in the change history (actor "fleet"): `what` with
+ * the revisions before and after, and the reason. */
+void fleet_journal(struct fleet_config *fc, const char *what, int64_t before, int64_t after,
+		   const char *reason);
 
 /* fleet_config_etcd.c */
 void fleet_etcd_failed(struct fleet_config *fc, const struct bgx_err *e);
