@@ -145,8 +145,8 @@ check: tests
 $(BUILD)/bench.bpf.o: bench/bench.bpf.c bpf/bgxdp.bpf.c $(BPF_HDRS) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bench: bench/bench.c bench/bench_tables.c bench/bench.h $(BUILD)/bench.skel.h tests/kernel/helpers_frames.c $(SHARED_HDRS)
-	$(CC) $(COMMON_CFLAGS) $(CFLAGS) -Itests/kernel -Ibench -o $@ bench/bench.c bench/bench_tables.c tests/kernel/helpers_frames.c $(LDLIBS)
+$(BUILD)/bench: bench/bench.c bench/bench_tables.c bench/bench.h $(BUILD)/bench.skel.h tests/kernel/helpers_frames.c $(USER_HDRS) $(BUILD)/libbgxdp.a
+	$(CC) $(COMMON_CFLAGS) $(CFLAGS) -Itests/kernel -Ibench -o $@ bench/bench.c bench/bench_tables.c tests/kernel/helpers_frames.c $(BUILD)/libbgxdp.a $(LDLIBS)
 
 bench:
 	@if [ "$$(id -u)" != 0 ]; then echo "make bench: must run as root (BPF_PROG_TEST_RUN and BPF maps need CAP_BPF/CAP_SYS_ADMIN)" >&2; exit 1; fi

@@ -3,9 +3,9 @@
  * bench.c - per-packet cost of the data plane with BPF_PROG_TEST_RUN.
  *
  * Loads build/bench.bpf.o (the real data plane plus wrapper programs that
- * restore the packet every iteration, see bench/bench.bpf.c), fills the
- * maps with one IPv4 and one IPv6 service (two backends per color), and
- * times each row `runs` times with `repeat` iterations.  Prints one table
+ * restore the packet every iteration, see bench/bench.bpf.c), configures
+ * one IPv4 and one IPv6 service (two backends per color, 50 % green)
+ * through the control-plane library, and times each row `runs` times with `repeat` iterations.  Prints one table
  * (median, min-max, ratio to the XDP_PASS floor measured in this process)
  * and writes the same rows to a CSV.
  *
@@ -48,6 +48,7 @@ struct row_spec {
 	const struct frame *f;
 	enum prep prep;
 	bool events;            /* SETTINGS_FLOW_EVENTS on during the row */
+	enum frame_role role;   /* what its frame must do (checked first) */
 };
 
 struct row {
@@ -104,6 +105,8 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The flow-events rows: the `settings` value fleet sync will set (no
+ * library operation turns flow events on yet), written directly. */
 static int set_flow_events(struct bench *skel, bool on)
 {
 	struct instance_settings st = { .flags = on ? SETTINGS_FLOW_EVENTS : 0 };
@@ -193,6 +196,11 @@ static int run_rows(struct bench *skel, const struct row_spec *set, size_t n,
 		rs.name = name;
 		if (only && *nrows > 0 && !strstr(name, only))
 			continue;
+		if (frame_check(skel, rs.f, rs.role)) {
+			fprintf(stderr, "bench: row '%s': its frame does not do what the row says in the real program\n",
+				name);
+			return -1;
+		}
 		if (*nrows >= MAX_ROWS || measure(&rows[(*nrows)++], &rs, skel))
 			return -1;
 	}
@@ -339,12 +347,12 @@ int main(int argc, char **argv)
 		{ "tc floor + save/restore", bpf_program__fd(skel->progs.bench_tc_floor_restore), &floor_f },
 	};
 	const struct row_spec set[] = {
-		{ "non-VIP IPv4",                 p_xdp,   &nonvip4 },
-		{ "non-VIP IPv6",                 p_xdp,   &nonvip6 },
-		{ "established IPv4 TCP",         p_xdp,   &est4 },
-		{ "established IPv6 TCP",         p_xdp,   &est6 },
-		{ "tc egress reverse IPv4",       p_tc,    &rev4 },
-		{ "new flow IPv4 SYN",            p_new,   &syn4, PREP_NEW },
+		{ "non-VIP IPv4",                 p_xdp,   &nonvip4, .role = ROLE_PASS },
+		{ "non-VIP IPv6",                 p_xdp,   &nonvip6, .role = ROLE_PASS },
+		{ "established IPv4 TCP",         p_xdp,   &est4, .role = ROLE_TO_BLUE0 },
+		{ "established IPv6 TCP",         p_xdp,   &est6, .role = ROLE_TO_BLUE0 },
+		{ "tc egress reverse IPv4",       p_tc,    &rev4, .role = ROLE_FROM_VIP },
+		{ "new flow IPv4 SYN",            p_new,   &syn4, PREP_NEW, .role = ROLE_TO_BACKEND },
 		{ "promotion IPv4 (first ACK)",   p_keyed, &ack4, PREP_PROMOTE },
 		{ "promotion IPv4, flow events on", p_keyed, &ack4, PREP_PROMOTE, true },
 	};

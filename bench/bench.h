@@ -15,8 +15,6 @@
 #define FRAME_LEN   128                 /* = BENCH_SAVE in bench.bpf.c */
 #define VIP_PORT    80
 #define NBACKENDS   2
-#define SVC4        0
-#define SVC6        1
 /* The backend's SYN-ACK sequence number in the promotion row's flows. */
 #define BENCH_ISN   0x12345678u
 
@@ -38,7 +36,22 @@ void make_frame(struct frame *f, int family, const uint8_t src[16],
 		const uint8_t dst[16], uint16_t sport, uint16_t dport,
 		uint8_t flags, uint32_t ack);
 
-/* One IPv4 and one IPv6 service, two backends per color, 50 % green. */
+/* What a row's frame must do in the real program, checked once before the
+ * row is timed, so that the row measures what its name says. */
+enum frame_role {
+	ROLE_NONE,              /* not checked (promotion: its flows are prepared per run) */
+	ROLE_PASS,              /* not for a VIP: passed byte-identical */
+	ROLE_TO_BLUE0,          /* an established flow: rewritten to blue backend 0 */
+	ROLE_TO_BACKEND,        /* a new flow: rewritten to a backend of its service */
+	ROLE_FROM_VIP,          /* tc, a reply: its source rewritten to the VIP */
+};
+
+/* Run `f` once through xdp_ingress (tc_egress for ROLE_FROM_VIP) and check
+ * its role: 0 or -1. */
+int frame_check(struct bench *skel, const struct frame *f, enum frame_role role);
+
+/* One IPv4 and one IPv6 service, two backends per color, 50 % green,
+ * through the control-plane library. */
 int populate(struct bench *skel);
 /* Remove every entry of a hash map / zero every set of `halfopen`. */
 void clear_map(struct bpf_map *map);

@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* bench_tables.c - the per-packet bench's maps: services, flows and the
- * half-open entries the promotion row consumes. */
+/*
+ * bench_tables.c - the per-packet bench's maps.  The services are
+ * configured through the control-plane library, as an operator configures
+ * them.  The flows are flow state, not configuration: the rows need flows
+ * already in `flows` (as fleet sync inserts a peer's) and half-open entries
+ * whose handshake is done (as the data plane leaves them), many of them,
+ * written directly.
+ */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +19,7 @@
 #include "bgxdp_hash.h"
 #include "bench.skel.h"
 #include "bench.h"
+#include "libbgxdp.h"
 
 void vip_addr(int family, uint8_t a[16])
 {
@@ -56,72 +64,138 @@ void make_frame(struct frame *f, int family, const uint8_t src[16],
 	f->spec = s;
 }
 
-static int add_backend(struct bench *skel, uint32_t svc, int family, uint32_t c,
-		       uint32_t s)
-{
-	struct backend b;
-	uint32_t idx = backend_index(svc, c, s);
-	struct backend_service bs = {
-		.vip_port = htons(VIP_PORT),
-		.service_id = (uint16_t)svc,
-	};
-	struct vip_key ek = { .proto = IPPROTO_TCP };
+/* The bench services' ids (their index in the per-service maps). */
+static __u32 svc_id[2];
 
-	bench_backend(family, c, s, &b);
-	if (bpf_map__update_elem(skel->maps.backends, &idx, 4, &b, sizeof(b), 0))
-		return -1;
-	/* What `backend add` records for tc egress. */
-	memcpy(ek.addr, b.addr, 16);
-	ek.port = b.port;
-	ek.family = b.family;
-	vip_addr(family, bs.vip);
-	return bpf_map__update_elem(skel->maps.backend_services, &ek, sizeof(ek),
-				    &bs, sizeof(bs), 0);
+static struct endpoint endpoint_of(int family, const uint8_t addr[16], uint16_t port)
+{
+	struct endpoint ep = { .port = port, .family = (__u8)family };
+
+	memcpy(ep.addr, addr, sizeof(ep.addr));
+	return ep;
+}
+
+static int fail(const char *what, const struct bgx_err *e)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, e->msg);
+	return -1;
+}
+
+/* The id of service `name`; and its backend n must be in slot n (the
+ * flows the rows plant name their backend by slot). */
+static int service_check(struct bgx_instance *in, const char *name, int family, __u32 *id)
+{
+	struct bgx_snapshot *snap;
+	struct bgx_err e = { 0 };
+
+	if (bgx_snapshot(in, BGX_SNAP_CONFIG, name, &snap, &e))
+		return fail(name, &e);
+	*id = snap->services[0].id;
+	for (__u32 i = 0; i < snap->services[0].n_backends; i++) {
+		const struct bgx_backend_view *v = &snap->services[0].backends[i];
+		struct backend b;
+
+		bench_backend(family, v->color, v->slot, &b);
+		if (memcmp(v->ep.addr, b.addr, 16) || htons(v->ep.port) != b.port) {
+			fprintf(stderr, "bench: %s: backend %s is not in the slot the bench expects\n",
+				name, v->address);
+			free(snap);
+			return -1;
+		}
+	}
+	free(snap);
+	return 0;
+}
+
+/* One service of `family`: its VIP, two backends per color, 50 % green,
+ * as `bgxdp service add`, `backend add` and `weight green 50` make it. */
+static int add_service(struct bgx_instance *in, const char *name, int family)
+{
+	struct bgx_service_spec spec = { .proto = IPPROTO_TCP };
+	struct bgx_err e = { 0 };
+	uint8_t vip[16];
+
+	snprintf(spec.name, sizeof(spec.name), "%s", name);
+	vip_addr(family, vip);
+	spec.vip = endpoint_of(family, vip, VIP_PORT);
+	if (bgx_service_add(in, &spec, &e))
+		return fail(name, &e);
+	for (uint32_t c = 0; c < BGXDP_COLORS; c++) {
+		for (uint32_t s = 0; s < NBACKENDS; s++) {
+			struct bgx_backend_ref ref = { .service = name, .color = c };
+			struct backend b;
+
+			bench_backend(family, c, s, &b);
+			ref.ep = endpoint_of(family, b.addr, ntohs(b.port));
+			if (bgx_backend_add(in, &ref, 1, NULL, &e))
+				return fail(name, &e);
+		}
+	}
+	if (bgx_share_set(in, name, BGXDP_SHARE_SCALE / 2, NULL, &e))
+		return fail(name, &e);
+	return service_check(in, name, family, &svc_id[family == 6]);
 }
 
 int populate(struct bench *skel)
 {
-	static struct maglev_ring ring;
-	struct vip_filter filter = { .enabled = 1 };
-	uint32_t zero = 0, bit;
-	int fams[2] = { 4, 6 };
+	struct bgx_instance *in;
+	struct bgx_err e = { 0 };
+	int r;
 
-	for (int f = 0; f < 2; f++) {
-		uint32_t svc = f == 0 ? SVC4 : SVC6;
-		struct vip_value vv = { .service_id = svc };
-		struct vip_key vk = {};
-		uint64_t word = CFG_CONFIGURED | CFG_HAS_BACKENDS(BGXDP_BLUE) |
-				CFG_HAS_BACKENDS(BGXDP_GREEN) | 5000;
+	if (bgx_open_object(skel->obj, &in, &e))
+		return fail("opening the loaded object", &e);
+	r = add_service(in, "bench4", 4);
+	if (!r)
+		r = add_service(in, "bench6", 6);
+	bgx_close(in);
+	return r;
+}
 
-		vip_addr(fams[f], vk.addr);
-		vk.port = htons(VIP_PORT);
-		vk.proto = IPPROTO_TCP;
-		vk.family = (uint8_t)fams[f];
-		if (bpf_map__update_elem(skel->maps.services, &vk, sizeof(vk),
-					 &vv, sizeof(vv), 0))
-			return -1;
-		bit = bgxdp_vip_filter_bit(&vk);        /* as `service add` does */
-		filter.words[bit / 64] |= 1ull << (bit % 64);
-		for (uint32_t c = 0; c < BGXDP_COLORS; c++) {
-			for (uint32_t s = 0; s < NBACKENDS; s++)
-				if (add_backend(skel, svc, fams[f], c, s))
-					return -1;
-			for (uint32_t buf = 0; buf < 2; buf++) {
-				uint32_t idx = ring_index(svc, c, buf);
+static bool addr_port_at(const struct frame *f, const uint8_t *out, bool dst,
+			 const uint8_t addr[16], __be16 port)
+{
+	size_t alen = f->spec.family == 4 ? 4 : 16;
+	size_t a = f->l3_off + (f->spec.family == 4 ? (dst ? 16 : 12) : (dst ? 24 : 8));
+	size_t p = f->l4_off + (dst ? 2 : 0);
 
-				for (uint32_t i = 0; i < BGXDP_RING_SIZE; i++)
-					ring.slots[i] = (uint16_t)(i % NBACKENDS);
-				if (bpf_map__update_elem(skel->maps.maglev_rings,
-							 &idx, 4, &ring,
-							 sizeof(ring), 0))
-					return -1;
+	return !memcmp(out + a, addr, alen) && !memcmp(out + p, &port, 2);
+}
+
+int frame_check(struct bench *skel, const struct frame *f, enum frame_role role)
+{
+	bool tc = role == ROLE_FROM_VIP, ok = false;
+	uint8_t out[FRAME_MAX], vip[16];
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = f->buf, .data_size_in = (uint32_t)f->len,
+		.data_out = out, .data_size_out = sizeof(out), .repeat = 1,
+	);
+	struct backend b;
+
+	if (role == ROLE_NONE)
+		return 0;
+	if (bpf_prog_test_run_opts(bpf_program__fd(tc ? skel->progs.tc_egress
+						      : skel->progs.xdp_ingress), &opts))
+		return -1;
+	vip_addr(f->spec.family, vip);
+	switch (role) {
+	case ROLE_PASS:
+		ok = opts.data_size_out == f->len && !memcmp(out, f->buf, f->len);
+		break;
+	case ROLE_TO_BLUE0:
+		bench_backend(f->spec.family, BGXDP_BLUE, 0, &b);
+		ok = addr_port_at(f, out, true, b.addr, b.port);
+		break;
+	case ROLE_TO_BACKEND:
+		for (uint32_t c = 0; c < BGXDP_COLORS; c++)
+			for (uint32_t n = 0; n < NBACKENDS; n++) {
+				bench_backend(f->spec.family, c, n, &b);
+				ok |= addr_port_at(f, out, true, b.addr, b.port);
 			}
-		}
-		if (bpf_map__update_elem(skel->maps.svc_config, &svc, 4, &word, 8, 0))
-			return -1;
+		break;
+	default:
+		ok = addr_port_at(f, out, false, vip, htons(VIP_PORT));
 	}
-	return bpf_map__update_elem(skel->maps.vip_filter, &zero, sizeof(zero),
-				    &filter, sizeof(filter), 0);
+	return ok ? 0 : -1;
 }
 
 void clear_map(struct bpf_map *map)
@@ -179,7 +253,7 @@ static void blue_flow(int family, uint32_t slot, struct flow_value *v)
 	v->backend_port = b.port;
 	v->color = BGXDP_BLUE;
 	v->state = FLOW_OPEN;
-	v->service_id = family == 4 ? SVC4 : SVC6;
+	v->service_id = (uint16_t)svc_id[family == 6];
 	v->backend_slot = (uint16_t)slot;
 	v->last_seen_ns = monotonic_ns();
 }

@@ -17,8 +17,13 @@
  *
  * A flip toggles the green share between 0 and 100 % and bumps the
  * generation, as `bgxdp set` does; the word found at the start is put back
- * at the end.  Timing is CLOCK_MONOTONIC around the one call or store, so a
- * store's figure is mostly the clock's own cost (printed by `clock`).
+ * at the end.  `update` and `store` are measurements of the raw store, not
+ * control-plane operations: they write the config word directly, on
+ * purpose, so that flip.sh can set the cost of the store itself beside
+ * the whole `bgxdp set` (which goes through the library: lock, record,
+ * publish).  Nothing else in the tree writes configuration that way.
+ * Timing is CLOCK_MONOTONIC around the one call or store, so a store's
+ * figure is mostly the clock's own cost (printed by `clock`).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -5,7 +5,8 @@
  * Each name is a map defined in bpf/maps.h and the file name of its pin in
  * the pin dir.  bpf/maps.h checks at build time that every listed map is
  * defined; the control plane opens exactly these (user/lib/instance.c), and
- * a kernel test checks that the BPF object has no map missing from here.
+ * tests/kernel/test_map_list.c checks that the BPF object has no map
+ * missing from here.
  */
 #ifndef BGXDP_MAPS_LIST_H
 #define BGXDP_MAPS_LIST_H
@@ -27,6 +28,7 @@
 	X(svc_meta)           \
 	X(halfopen)           \
 	X(flow_events)        \
-	X(backend_connect)
+	X(backend_connect)    \
+	X(new_flow_scratch)
 
 #endif

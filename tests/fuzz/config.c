@@ -1,279 +1,401 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * config.c - the configuration the data-plane fuzzer runs under.
+ * config.c - the configurations the data-plane fuzzer runs under, made by
+ * the control-plane library.
  *
- * Chosen to reach every decision the data plane makes: both families and
- * protocols, a TCP and a UDP service on the same VIP address and port, an
- * IPv6 VIP whose 16 bytes equal an IPv4 VIP's, preview addresses, both
- * affinities, shares of 0, 25, 30, 50 and 100 %, the live ring in buffer 0
- * or 1, a color without backends (fallback), a service that is not
- * configured, one with no backends at all, backends sharing a host (other
- * ports) or a port (other hosts), and a ring as a racing writer
- * could leave it (empty slots, slot numbers past the table, a backend of
- * the other family, a draining backend).
+ * Round 0 builds a configuration from nothing; every later round changes
+ * it with a random sequence of what an operator does (service add and del,
+ * backend add, del, drain, down and up, weights, shares, rollback, whole
+ * services at once with bgx_service_update), each through libbgxdp, so the
+ * maps hold only what the control plane's ordering rules leave.  Refused
+ * operations (a VIP in use, an endpoint of another service, a share for a
+ * color without backends, the last backend of a color with a share) are
+ * part of the sequence.  The pools are small on purpose (config_values.c):
+ * services share VIP addresses and ports across protocols, an IPv6 VIP has
+ * the bytes of an IPv4 one, backends share hosts and ports, blue and green
+ * run on one host, previews, both affinities, empty colors; the first
+ * service of every seed, and one update in eight, get dozens of backends.
+ *
+ * Two kinds of state no finished operation leaves are made on purpose:
+ * - a writer killed between two steps (a forked child runs the operation
+ *   and dies at the step, as test_control_plane.c does): what packets meet
+ *   until the next command recovers it, which the next round does first;
+ * - corrupt maps (plant_racy()): the data plane must still pass what it
+ *   cannot forward untouched.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
+#include <bpf/libbpf.h>
+#include "bgxdp.skel.h"
+#include "libbgxdp.h"
 #include "fuzz_config.h"
+#include "config_values.h"
 
-static void v4(__u8 a[16], __u8 b0, __u8 b1, __u8 b2, __u8 b3)
-{
-	memset(a, 0, 16);
-	a[0] = b0; a[1] = b1; a[2] = b2; a[3] = b3;
-}
+#define RACY         "racy"
 
-static void v6(__u8 a[16], __u16 group2, __u16 group3, __u16 last)
-{
-	memset(a, 0, 16);
-	a[0] = 0x20; a[1] = 0x01; a[2] = 0x0d; a[3] = 0xb8;
-	a[4] = (__u8)(group2 >> 8); a[5] = (__u8)group2;
-	a[6] = (__u8)(group3 >> 8); a[7] = (__u8)group3;
-	a[14] = (__u8)(last >> 8); a[15] = (__u8)last;
-}
-
-static void add_vip(struct model_config *c, const __u8 addr[16], __u16 port,
-		    __u8 proto, __u8 family, __u32 svc, bool preview)
-{
-	int i = c->nvips++;
-
-	memcpy(c->vip_keys[i].addr, addr, 16);
-	c->vip_keys[i].port = htons(port);
-	c->vip_keys[i].proto = proto;
-	c->vip_keys[i].family = family;
-	c->vip_values[i].service_id = svc;
-	c->vip_values[i].flags = preview ? VIP_FLAG_PREVIEW : 0;
-}
-
-struct svc_def {
-	const char *name;
-	__u8 family, proto;
-	__u8 vip[16], preview[16];
-	__u16 vip_port, preview_port;
-	bool has_preview, affinity_client;
-	__u64 word;
-	/* Backends per color: how many slots (the last `gaps` of them left
-	 * empty in between), and the state of each. */
-	int nbackends[BGXDP_COLORS];
+enum op {
+	OP_SERVICE_ADD, OP_SERVICE_DEL, OP_BACKEND_ADD, OP_BACKEND_DEL, OP_BACKEND_STATE,
+	OP_SHARE, OP_ROLLBACK, OP_UPDATE, OP_COUNT
 };
 
-/* Backend address of (service, color, slot): unique per service. */
-static void backend_addr(__u32 svc, __u32 color, __u32 slot, __u8 family,
-			 __u8 a[16])
+/* ---- operations ------------------------------------------------------------- */
+
+static int service_add(struct bgx_instance *in, struct rng *r, const struct bgx_snapshot *snap,
+		       struct fuzz_config_stats *st, struct bgx_err *e)
 {
-	if (family == BGXDP_FAMILY_IPV4)
-		v4(a, 10, (__u8)(16 + svc), (__u8)color, (__u8)(10 + slot));
-	else
-		v6(a, (__u16)(0x100 + svc), (__u16)color, (__u16)(10 + slot));
+	struct bgx_service_spec s;
+
+	some_service_spec(r, snap, st, &s);
+	return bgx_service_add(in, &s, e);
 }
 
-static void add_backend(struct model_config *c, __u32 svc, __u32 color,
-			__u32 slot, __u8 family, __u16 port, __u8 state)
+static int backend_op(struct bgx_instance *in, struct rng *r, const struct bgx_snapshot *snap,
+		      enum op op, struct bgx_err *e)
 {
-	struct backend *b = &c->backends[backend_index(svc, color, slot)];
+	const struct bgx_service_view *sv = some_service(r, snap);
+	const struct bgx_backend_view *bv = some_backend_of(r, sv);
+	struct bgx_backend_ref ref = { .color = rng_below(r, BGXDP_COLORS) };
+	__u8 family;
 
-	memset(b, 0, sizeof(*b));
-	backend_addr(svc, color, slot, family, b->addr);
-	b->family = family;
-	b->port = htons(port);
-	b->state = state;
-	b->weight = 1;
+	if (!sv)
+		return 0;
+	ref.service = sv->name;
+	if (op == OP_BACKEND_ADD) {
+		family = sv->vip[0] == '[' ? BGXDP_FAMILY_IPV6 : BGXDP_FAMILY_IPV4;
+		if (rng_chance(r, 3))           /* refused: the VIP's family differs */
+			family ^= BGXDP_FAMILY_IPV4 ^ BGXDP_FAMILY_IPV6;
+		ref.ep = some_backend(r, family);
+		return bgx_backend_add(in, &ref, some_weight(r), NULL, e);
+	}
+	if (!bv)
+		return 0;
+	ref.color = bv->color;
+	ref.ep = bv->ep;
+	if (op == OP_BACKEND_DEL)
+		return bgx_backend_del(in, &ref, NULL, e);
+	return bgx_backend_set_state(in, &ref, some_state(r), NULL, e);
 }
 
-/* What `backend add` records for tc: every family-matching, non-empty
- * backend of the service, keyed with the service's protocol. */
-static void add_endpoints(struct model_config *c, __u32 svc)
+static int run_op(struct bgx_instance *in, struct rng *r, const struct bgx_snapshot *snap,
+		  enum op op, struct fuzz_config_stats *st, struct bgx_err *e)
 {
-	const struct svc_meta *m = &c->meta[svc];
+	const struct bgx_service_view *sv;
 
-	for (__u32 color = 0; color < BGXDP_COLORS; color++) {
-		for (__u32 s = 0; s < BGXDP_MAX_BACKENDS; s++) {
-			const struct backend *b = &c->backends[backend_index(svc, color, s)];
-			struct vip_key k;
-			struct backend_service v;
-			int i;
+	switch (op) {
+	case OP_SERVICE_ADD:
+		return service_add(in, r, snap, st, e);
+	case OP_BACKEND_ADD:
+	case OP_BACKEND_DEL:
+	case OP_BACKEND_STATE:
+		return backend_op(in, r, snap, op, e);
+	default:
+		break;
+	}
+	if (!(sv = some_service(r, snap)))
+		return 0;
+	if (op == OP_SERVICE_DEL)
+		return bgx_service_del(in, sv->name, e);
+	if (op == OP_SHARE)
+		return bgx_share_set(in, sv->name, some_share(r), NULL, e);
+	if (op == OP_ROLLBACK)
+		return bgx_share_rollback(in, sv->name, NULL, e);
+	return -ENOSYS;
+}
 
-			if (b->state == BACKEND_EMPTY || b->family != m->vip.family)
-				continue;
-			memset(&k, 0, sizeof(k));
-			memcpy(k.addr, b->addr, 16);
-			k.port = b->port;
-			k.proto = m->vip.proto;
-			k.family = b->family;
-			for (i = 0; i < c->nendpoints; i++)
-				if (!memcmp(&c->endpoint_keys[i], &k, sizeof(k)))
-					break;
-			if (i < c->nendpoints)
-				continue;       /* one service per endpoint */
-			memset(&v, 0, sizeof(v));
-			memcpy(v.vip, m->vip.addr, 16);
-			v.vip_port = m->vip.port;
-			if (m->preview.family) {
-				memcpy(v.preview, m->preview.addr, 16);
-				v.preview_port = m->preview.port;
-				v.has_preview = 1;
-			}
-			v.service_id = (__u16)svc;
-			c->endpoint_keys[c->nendpoints] = k;
-			c->endpoint_values[c->nendpoints] = v;
-			c->nendpoints++;
+/* The refusals an operator can meet; anything else is a failure. */
+static bool is_refusal(int r)
+{
+	return r == -EEXIST || r == -ENOENT || r == -EINVAL || r == -EBUSY || r == -ENOSPC ||
+	       r == -EADDRINUSE;
+}
+
+static int count(int r, const struct bgx_err *e, struct fuzz_config_stats *st)
+{
+	st->ops++;
+	if (r >= 0)
+		return 0;
+	st->refused++;
+	if (is_refusal(r))
+		return 0;
+	fprintf(stderr, "fuzz_dp: the control plane failed: %s (%s)\n", e->msg, strerror(-r));
+	return r;
+}
+
+static int update(struct bgx_instance *in, struct rng *r, const struct bgx_snapshot *snap,
+		  struct fuzz_config_stats *st)
+{
+	static struct bgx_service_target t;
+	struct bgx_service_update_result res;
+	const struct bgx_service_view *sv = some_service(r, snap);
+	struct bgx_err e = { 0 };
+
+	if (!sv)
+		return 0;
+	some_target(r, sv, rng_chance(r, 12), &t, st);
+	return count(bgx_service_update(in, sv->name, &t, &res, &e), &e, st);
+}
+
+/* ---- a writer killed between two steps ----------------------------------- */
+
+static void die_at(const char *op, const char *step, void *ctx)
+{
+	int *left = ctx;
+
+	(void)op;
+	(void)step;
+	if (--*left == 0)
+		_exit(0);
+}
+
+/* `op` run by a child that dies at its `step`-th step (or finishes). */
+static int killed(struct bgx_instance *in, struct rng *r, const struct bgx_snapshot *snap,
+		  enum op op, int step, struct fuzz_config_stats *st)
+{
+	int status;
+	pid_t child;
+
+	fflush(NULL);
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (child == 0) {
+		struct bgx_err e = { 0 };
+
+		bgx_set_step_hook(in, die_at, &step);
+		if (op == OP_UPDATE)
+			update(in, r, snap, st);
+		else
+			run_op(in, r, snap, op, st, &e);
+		_exit(3);
+	}
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status))
+		return -ECHILD;
+	st->kills += WEXITSTATUS(status) == 0;
+	return 0;
+}
+
+/* ---- corrupt maps ------------------------------------------------------------ */
+
+/*
+ * A service whose maps are corrupt, planted: none of this is a
+ * control-plane sequence, the library never leaves it, but the data plane
+ * must pass whatever it cannot forward untouched even if the maps were
+ * corrupt.  The service itself (UDP 10.0.0.6:5353, three blue backends,
+ * one draining, sometimes green ones) is made by the library; then its
+ * live blue ring is overwritten with slot numbers that are empty, past
+ * the table, of a draining backend and of a slot planted with a backend of
+ * the other family; and, when green has no backend, the word is given
+ * green's whole share (the library refuses that share), so new flows fall
+ * back to blue.  The next round deletes the service through the library.
+ */
+/* The racy service through the library: its id, or -1 if it was refused
+ * (all service slots in use); `green`: with green backends too. */
+static int racy_add(struct bgx_instance *in, struct bgxdp *skel, bool green,
+		    struct fuzz_config_stats *st)
+{
+	struct bgx_service_spec s = { .name = RACY, .proto = IPPROTO_UDP,
+				      .vip = ep_v4(0, 6, 5353) };
+	struct bgx_err e = { 0 };
+	int r = bgx_service_add(in, &s, &e);
+
+	if (r)
+		return count(r, &e, st) ?: -1;
+	for (__u32 c = 0; c < (green ? 2u : 1u); c++) {
+		for (__u32 n = 0; n < 3; n++) {
+			struct bgx_backend_ref ref = { .service = RACY, .color = c,
+				.ep = backend_ep(BGXDP_FAMILY_IPV4, POOL_HOSTS + n, c) };
+
+			if ((r = bgx_backend_add(in, &ref, 1, NULL, &e)) ||
+			    (n == 2 && !c && (r = bgx_backend_set_state(in, &ref, BACKEND_DRAIN,
+								       NULL, &e))))
+				return count(r, &e, st) ?: -EIO;
+			st->ops++;
 		}
 	}
-}
+	for (__u32 id = 0; id < BGXDP_MAX_SERVICES; id++) {
+		struct svc_meta m;
 
-static void add_meta(struct model_config *c, __u32 svc, const char *name,
-		     const __u8 vip[16], __u16 port, __u8 proto, __u8 family,
-		     const __u8 *preview, __u16 preview_port, bool client)
-{
-	struct svc_meta *m = &c->meta[svc];
-
-	memset(m, 0, sizeof(*m));
-	strncpy(m->name, name, sizeof(m->name) - 1);
-	memcpy(m->vip.addr, vip, 16);
-	m->vip.port = htons(port);
-	m->vip.proto = proto;
-	m->vip.family = family;
-	if (preview) {
-		memcpy(m->preview.addr, preview, 16);
-		m->preview.port = htons(preview_port);
-		m->preview.proto = proto;
-		m->preview.family = family;
+		if (!bpf_map__lookup_elem(skel->maps.svc_meta, &id, sizeof(id), &m, sizeof(m), 0) &&
+		    m.in_use && !strcmp(m.name, RACY))
+			return (int)id;
 	}
-	m->in_use = 1;
-	m->affinity_client = client;
-	m->previous_word = c->words[svc] ^ 0x1234;
-	m->changes = 3;
-	add_vip(c, vip, port, proto, family, svc, false);
-	if (preview)
-		add_vip(c, preview, preview_port, proto, family, svc, true);
+	return -ENOENT;
 }
 
-/* Ring buffer `buf` of a color: every live slot in turn, in an order that
- * differs between the buffers (so using the wrong buffer shows). */
-static void fill_ring(struct model_config *c, __u32 svc, __u32 color,
-		      const __u16 *slots, int n)
+static int plant_racy(struct bgx_instance *in, struct bgxdp *skel, struct rng *r,
+		      struct fuzz_config_stats *st)
 {
-	for (__u32 buf = 0; buf < 2; buf++) {
-		struct maglev_ring *r = &c->rings[ring_index(svc, color, buf)];
+	static const __u16 bad[] = { 0, 1, 2, 5, 200, 0xffff, 127, 128 };
+	static struct maglev_ring ring;
+	struct backend other = { .port = htons(7001), .family = BGXDP_FAMILY_IPV6,
+				 .state = BACKEND_UP, .weight = 1 };
+	bool green = rng_chance(r, 50);
+	int id = racy_add(in, skel, green, st);
+	__u32 key;
+	__u64 word;
 
-		for (__u32 i = 0; i < BGXDP_RING_SIZE; i++)
-			r->slots[i] = slots[(i * 7 + buf * 3 + (i >> 5)) % (__u32)n];
+	if (id < 0)
+		return id == -1 ? 0 : id;
+	if (bpf_map__lookup_elem(skel->maps.svc_config, &id, sizeof(id), &word, sizeof(word), 0))
+		return -errno;
+	memcpy(other.addr, backend_ep(BGXDP_FAMILY_IPV6, 0, 0).addr, BGXDP_ADDR_LEN);
+	key = backend_index((__u32)id, BGXDP_BLUE, 1);
+	if (bpf_map__update_elem(skel->maps.backends, &key, sizeof(key), &other, sizeof(other), 0))
+		return -errno;
+	for (__u32 i = 0; i < BGXDP_RING_SIZE; i++)
+		ring.slots[i] = bad[(i * 7 + (i >> 5)) % 8];
+	key = ring_index((__u32)id, BGXDP_BLUE, cfg_ring_buffer(word, BGXDP_BLUE));
+	if (bpf_map__update_elem(skel->maps.maglev_rings, &key, sizeof(key), &ring, sizeof(ring), 0))
+		return -errno;
+	word = cfg_with_share(word, BGXDP_SHARE_SCALE);
+	if (!green && bpf_map__update_elem(skel->maps.svc_config, &id, sizeof(id), &word,
+					   sizeof(word), 0))
+		return -errno;
+	st->planted++;
+	return 0;
+}
+
+/* ---- rounds ------------------------------------------------------------------ */
+
+/* An operation, weighted so that the number of services stays around
+ * four to eight and most of them have backends. */
+static enum op some_op(struct rng *r, __u32 services)
+{
+	__u32 w[OP_COUNT] = {
+		[OP_SERVICE_ADD] = services < 4 ? 8 : services > 8 ? 0 : 2,
+		[OP_SERVICE_DEL] = services > 8 ? 4 : services < 4 ? 0 : 1,
+		[OP_BACKEND_ADD] = 3, [OP_BACKEND_DEL] = 1, [OP_BACKEND_STATE] = 3,
+		[OP_SHARE] = 3, [OP_ROLLBACK] = 1, [OP_UPDATE] = 3,
+	};
+	__u32 total = 0, pick;
+
+	for (int i = 0; i < OP_COUNT; i++)
+		total += w[i];
+	pick = rng_below(r, total);
+	for (int i = 0; i < OP_COUNT; i++) {
+		if (pick < w[i])
+			return (enum op)i;
+		pick -= w[i];
 	}
+	return OP_SHARE;
 }
 
-static __u64 word(__u32 share, bool blue, bool green, __u32 blue_buf,
-		  __u32 green_buf, bool client)
+/* What the next command would do first: finish a killed writer's change,
+ * and remove the corrupt service. */
+static int round_start(struct bgx_instance *in, struct fuzz_config_stats *st)
 {
-	__u64 w = CFG_CONFIGURED | share | (5ull << CFG_GEN_SHIFT);
+	struct bgx_err e = { 0 };
+	int r = bgx_recover(in, BGX_RECOVER_FULL, &e);
 
-	if (blue)
-		w |= CFG_HAS_BACKENDS(BGXDP_BLUE);
-	if (green)
-		w |= CFG_HAS_BACKENDS(BGXDP_GREEN);
-	if (blue_buf)
-		w |= CFG_RING_BUFFER(BGXDP_BLUE);
-	if (green_buf)
-		w |= CFG_RING_BUFFER(BGXDP_GREEN);
-	if (client)
-		w |= CFG_AFFINITY_CLIENT;
-	return w;
+	if (r < 0)
+		return count(r, &e, st);
+	r = bgx_service_del(in, RACY, &e);
+	return r == -ENOENT ? 0 : count(r, &e, st);
 }
 
-void fuzz_config_build(struct model_config *c)
+/* Round 0's first services, so that every seed starts with them: an
+ * IPv4 TCP service with a preview address, a UDP service on its VIP
+ * address and port, and an IPv6 service on a00:1:: (the bytes of
+ * 10.0.0.1) with client affinity; the rest at random. */
+static int build_services(struct bgx_instance *in, struct rng *r, struct fuzz_config_stats *st)
 {
-	const __u8 T = IPPROTO_TCP, U = IPPROTO_UDP;
-	const __u8 F4 = BGXDP_FAMILY_IPV4, F6 = BGXDP_FAMILY_IPV6;
-	__u8 a[16], p[16];
+	unsigned int n = 5 + rng_below(r, 5);
+	struct bgx_service_spec first = { 0 };
+	int err = 0;
 
-	memset(c, 0, sizeof(*c));
+	for (unsigned int i = 0; i < n && !err; i++) {
+		struct bgx_snapshot *snap;
+		struct bgx_service_spec s;
+		struct bgx_err e = { 0 };
 
-	/* 0 web4: TCP 10.0.0.1:80, preview 10.0.0.9:8080, 30 % green,
-	 * blue slots 0 1 3 (2 empty), green 0 1, green ring in buffer 1. */
-	c->words[0] = word(3000, true, true, 0, 1, false);
-	v4(a, 10, 0, 0, 1); v4(p, 10, 0, 0, 9);
-	add_meta(c, 0, "web4", a, 80, T, F4, p, 8080, false);
-	add_backend(c, 0, 0, 0, F4, 8000, BACKEND_UP);
-	add_backend(c, 0, 0, 1, F4, 8001, BACKEND_UP);
-	add_backend(c, 0, 0, 3, F4, 8000, BACKEND_UP);   /* same port as slot 0 */
-	add_backend(c, 0, 1, 0, F4, 9000, BACKEND_UP);
-	add_backend(c, 0, 1, 1, F4, 9001, BACKEND_UP);
-	/* Blue and green instances on one host, other ports: a reply from
-	 * one must not be taken for the other's. */
-	backend_addr(0, 0, 0, F4, c->backends[backend_index(0, 1, 0)].addr);
-	fill_ring(c, 0, 0, (const __u16[]){ 0, 1, 3 }, 3);
-	fill_ring(c, 0, 1, (const __u16[]){ 0, 1 }, 2);
+		if ((err = bgx_snapshot(in, BGX_SNAP_CONFIG, NULL, &snap, &e)) < 0)
+			return err;
+		some_service_spec(r, snap, st, &s);
+		free(snap);
+		if (i == 0) {
+			s.vip = some_vip(r, BGXDP_FAMILY_IPV4);
+			s.has_preview = true;
+			s.preview = some_preview(r, BGXDP_FAMILY_IPV4);
+			s.proto = IPPROTO_TCP;
+			first = s;
+		} else if (i == 1) {
+			s.vip = first.vip;
+			s.has_preview = false;
+			s.proto = IPPROTO_UDP;
+		} else if (i == 2) {
+			s.vip = some_vip(r, BGXDP_FAMILY_IPV4);
+			s.vip.addr[1] = 0;
+			s.vip.addr[2] = 0;
+			s.vip.addr[3] = 1;
+			s.vip.family = BGXDP_FAMILY_IPV6;
+			s.has_preview = false;
+			s.affinity_client = true;
+		}
+		err = count(bgx_service_add(in, &s, &e), &e, st);
+	}
+	return err;
+}
 
-	/* 1 dns4: UDP on the same 10.0.0.1:80, 100 % green but green has
-	 * no live backend: everything falls back to blue.  Blue slot 0 is
-	 * web4's blue slot 0 address and port (other protocol). */
-	c->words[1] = word(10000, true, false, 1, 0, false);
-	v4(a, 10, 0, 0, 1);
-	add_meta(c, 1, "dns4", a, 80, U, F4, NULL, 0, false);
-	add_backend(c, 1, 0, 0, F4, 8000, BACKEND_UP);
-	backend_addr(0, 0, 0, F4, c->backends[backend_index(1, 0, 0)].addr);
-	add_backend(c, 1, 0, 1, F4, 5300, BACKEND_UP);
-	add_backend(c, 1, 1, 0, F4, 5301, BACKEND_UP);
-	fill_ring(c, 1, 0, (const __u16[]){ 0, 1 }, 2);
-	fill_ring(c, 1, 1, (const __u16[]){ 0 }, 1);
+/* Round 0: services first, then each one given backends and a share in
+ * one update (the first of them dozens of backends). */
+static int build(struct bgx_instance *in, struct rng *r, struct fuzz_config_stats *st)
+{
+	struct bgx_snapshot *snap;
+	struct bgx_err e = { 0 };
+	int err;
 
-	/* 2 web6: TCP [2001:db8::1]:443, preview [2001:db8::9]:8443,
-	 * 50 %, client affinity, blue 2 backends, green 3. */
-	c->words[2] = word(5000, true, true, 0, 0, true);
-	v6(a, 0, 0, 1); v6(p, 0, 0, 9);
-	add_meta(c, 2, "web6", a, 443, T, F6, p, 8443, true);
-	add_backend(c, 2, 0, 0, F6, 8443, BACKEND_UP);
-	add_backend(c, 2, 0, 1, F6, 8444, BACKEND_UP);
-	add_backend(c, 2, 1, 0, F6, 9443, BACKEND_UP);
-	add_backend(c, 2, 1, 1, F6, 9444, BACKEND_UP);
-	add_backend(c, 2, 1, 2, F6, 9443, BACKEND_UP);   /* same port as slot 0 */
-	backend_addr(2, 0, 1, F6, c->backends[backend_index(2, 1, 1)].addr);
-	fill_ring(c, 2, 0, (const __u16[]){ 0, 1 }, 2);
-	fill_ring(c, 2, 1, (const __u16[]){ 0, 1, 2 }, 3);
+	if ((err = build_services(in, r, st)) ||
+	    (err = bgx_snapshot(in, BGX_SNAP_CONFIG, NULL, &snap, &e)) < 0)
+		return err;
+	for (__u32 i = 0; i < snap->n_services && !err; i++) {
+		static struct bgx_service_target t;
+		struct bgx_service_update_result res;
 
-	/* 3 udp6: UDP on the same [2001:db8::1]:443, 25 %, blue ring in
-	 * buffer 1, with a preview address. */
-	c->words[3] = word(2500, true, true, 1, 0, false);
-	v6(a, 0, 0, 1); v6(p, 0, 0, 0x53);
-	add_meta(c, 3, "udp6", a, 443, U, F6, p, 53, false);
-	add_backend(c, 3, 0, 0, F6, 5353, BACKEND_UP);
-	add_backend(c, 3, 1, 0, F6, 5354, BACKEND_UP);
-	fill_ring(c, 3, 0, (const __u16[]){ 0 }, 1);
-	fill_ring(c, 3, 1, (const __u16[]){ 0 }, 1);
+		some_target(r, &snap->services[i], i == 0, &t, st);
+		bgx_err_clear(&e);
+		err = count(bgx_service_update(in, snap->services[i].name, &t, &res, &e), &e, st);
+	}
+	free(snap);
+	return err;
+}
 
-	/* 4 off: a VIP whose config word is 0 (not configured). */
-	c->words[4] = 0;
-	v4(a, 10, 0, 0, 4);
-	add_meta(c, 4, "off", a, 80, T, F4, NULL, 0, false);
-	add_backend(c, 4, 0, 0, F4, 8000, BACKEND_UP);
-	fill_ring(c, 4, 0, (const __u16[]){ 0 }, 1);
+int fuzz_config_round(struct bgx_instance *in, struct bgxdp *skel, struct rng *r,
+		      unsigned int round, struct fuzz_config_stats *st)
+{
+	unsigned int ops = 1 + rng_below(r, 5);
+	int err = round_start(in, st);
 
-	/* 5 empty: configured, no backends in either color. */
-	c->words[5] = word(5000, false, false, 0, 0, false);
-	v6(a, 0, 0, 4);
-	add_meta(c, 5, "empty", a, 80, T, F6, NULL, 0, false);
+	if (!err && round == 0)
+		err = build(in, r, st);
+	for (unsigned int i = 0; i < ops && !err; i++) {
+		struct bgx_snapshot *snap;
+		struct bgx_err e = { 0 };
+		enum op op;
 
-	/* 6 racy: UDP 10.0.0.5:5353, 50 %, rings pointing at an empty slot,
-	 * past the table, at an IPv6 backend and at a draining one. */
-	c->words[6] = word(5000, true, true, 0, 1, false);
-	v4(a, 10, 0, 0, 5);
-	add_meta(c, 6, "racy", a, 5353, U, F4, NULL, 0, false);
-	add_backend(c, 6, 0, 0, F4, 7000, BACKEND_UP);
-	add_backend(c, 6, 0, 1, F6, 7001, BACKEND_UP);
-	add_backend(c, 6, 0, 2, F4, 7002, BACKEND_DRAIN);
-	add_backend(c, 6, 1, 0, F4, 7100, BACKEND_UP);
-	add_backend(c, 6, 1, 4, F4, 7104, BACKEND_DOWN);
-	fill_ring(c, 6, 0, (const __u16[]){ 0, 1, 2, 5, 200, 0xffff, 127, 128 }, 8);
-	fill_ring(c, 6, 1, (const __u16[]){ 0, 4, 3, 0 }, 4);
-
-	/* 7 alias6: TCP [a00:1::]:80, the same 16 bytes as 10.0.0.1, 0 %
-	 * green (all blue). */
-	c->words[7] = word(0, true, true, 0, 0, false);
-	v4(a, 10, 0, 0, 1);     /* as an IPv6 address: a00:1:: */
-	add_meta(c, 7, "alias6", a, 80, T, F6, NULL, 0, false);
-	add_backend(c, 7, 0, 0, F6, 8080, BACKEND_UP);
-	add_backend(c, 7, 1, 0, F6, 8081, BACKEND_UP);
-	fill_ring(c, 7, 0, (const __u16[]){ 0 }, 1);
-	fill_ring(c, 7, 1, (const __u16[]){ 0 }, 1);
-
-	for (__u32 s = 0; s < FUZZ_SERVICES; s++)
-		add_endpoints(c, s);
+		if ((err = bgx_snapshot(in, BGX_SNAP_CONFIG, NULL, &snap, &e)) < 0) {
+			fprintf(stderr, "fuzz_dp: snapshot: %s\n", e.msg);
+			break;
+		}
+		op = some_op(r, snap->n_services);
+		/* The round's last operation, sometimes: a writer killed at a
+		 * random step of it, or a service delete killed once it has
+		 * unpublished the word (the VIP still there, its word 0). */
+		if (round && i == ops - 1 && rng_chance(r, 25))
+			err = rng_chance(r, 50) ? killed(in, r, snap, OP_SERVICE_DEL, 2, st)
+						: killed(in, r, snap, op, 1 + (int)rng_below(r, 5), st);
+		else if (op == OP_UPDATE)
+			err = update(in, r, snap, st);
+		else
+			err = count(run_op(in, r, snap, op, st, &e), &e, st);
+		free(snap);
+	}
+	if (!err && rng_chance(r, 25))
+		err = plant_racy(in, skel, r, st);
+	return err;
 }

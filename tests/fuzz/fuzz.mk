@@ -13,9 +13,11 @@
 # $(BUILD)/fuzz/crashes/.  See tests/fuzz/README.md.
 
 FUZZ_DIR        := $(BUILD)/fuzz
-FUZZ_DP_SRCS    := tests/fuzz/fuzz_dp.c tests/fuzz/model.c tests/fuzz/model_table.c \
-                   tests/fuzz/model_parse.c tests/fuzz/gen.c tests/fuzz/config.c
-FUZZ_DP_HDRS    := tests/fuzz/model.h tests/fuzz/model_parse.h tests/fuzz/gen.h tests/fuzz/fuzz_config.h
+FUZZ_DP_SRCS    := tests/fuzz/fuzz_dp.c tests/fuzz/dp_check.c tests/fuzz/model.c \
+                   tests/fuzz/model_table.c tests/fuzz/model_parse.c tests/fuzz/gen.c \
+                   tests/fuzz/config.c tests/fuzz/config_values.c tests/fuzz/config_read.c
+FUZZ_DP_HDRS    := tests/fuzz/model.h tests/fuzz/model_parse.h tests/fuzz/gen.h \
+                   tests/fuzz/fuzz_config.h tests/fuzz/config_values.h tests/fuzz/dp.h
 FUZZ_HARNESSES  := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_dp.c,$(wildcard tests/fuzz/fuzz_*.c))))
 FUZZ_BINS       := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_HARNESSES))
 # libFuzzer needs clang; the control-plane sources are rebuilt with
@@ -36,9 +38,10 @@ FUZZ_CI_HARNESS_SECONDS ?= 8
 $(FUZZ_DIR) $(FUZZ_DIR)/obj:
 	mkdir -p $@
 
-# The data-plane fuzzer: host compiler, ASan + UBSan like every test.
-$(FUZZ_DIR)/fuzz_dp: $(FUZZ_DP_SRCS) $(FUZZ_DP_HDRS) $(SKELETONS) $(SHARED_HDRS) | $(FUZZ_DIR)
-	$(CC) $(COMMON_CFLAGS) -Itests/fuzz $(SAN_FLAGS) -o $@ $(FUZZ_DP_SRCS) $(LDLIBS)
+# The data-plane fuzzer: host compiler, ASan + UBSan like every test; its
+# configurations are made by the control-plane library.
+$(FUZZ_DIR)/fuzz_dp: $(FUZZ_DP_SRCS) $(FUZZ_DP_HDRS) $(SKELETONS) $(USER_HDRS) $(LIB_SAN_OBJS) | $(FUZZ_DIR)
+	$(CC) $(COMMON_CFLAGS) -Itests/fuzz $(SAN_FLAGS) -o $@ $(FUZZ_DP_SRCS) $(LIB_SAN_OBJS) $(LDLIBS)
 
 $(FUZZ_DIR)/obj/%.o: user/%.c $(USER_HDRS) $(SKELETONS) | $(FUZZ_DIR)/obj
 	@mkdir -p $(@D)

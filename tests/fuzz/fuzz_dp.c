@@ -5,27 +5,30 @@
  * Every generated frame goes through the real program (xdp_ingress or
  * tc_egress, BPF_PROG_TEST_RUN) and through the reference model
  * (model.c); verdict, output length and output bytes must be equal.
- * After each XDP frame the flow entry for its key must be the model's.
+ * After each frame the flow entries for its key must be the model's.
  * Every epoch (EPOCH_FRAMES frames or one second, far below any idle
  * timeout, so the clock never matters) the pass-reason, color and backend
- * counters are compared, the whole flow table is compared and emptied on
- * both sides.  At the end the configuration maps must be byte-identical
- * to what was written before the first frame: no packet can change
- * configuration.
+ * counters are compared, the whole flow tables are compared and emptied on
+ * both sides (dp_check.c).
  *
- *   fuzz_dp [--seed N] [--frames N] [--seconds S] [--crash-dir DIR]
- *   fuzz_dp --replay FILE [--seed N]   one saved frame on a fresh state
+ * The configuration is made by the control-plane library (config.c): a
+ * random one built at the start, changed every ROUND_EPOCHS epochs by a
+ * random sequence of operations, and read back from the maps for the
+ * model.  Between two rounds the configuration maps must stay
+ * byte-identical: no packet can change configuration.
  *
- * Exit 0 when every frame agreed, 1 on any mismatch (seed, frame, both
- * outputs printed; the frame saved in the crash dir), 2 on bad usage.
+ *   fuzz_dp [--seed N] [--frames N] [--seconds S] [--crash-dir DIR] [--show-config 1]
+ *   fuzz_dp --replay FILE [--seed N]   one saved frame on a fresh state, under
+ *                                      the configuration of its seed and round
+ *
+ * Exit 0 when every frame agreed, 1 on any mismatch (seed, round, frame,
+ * both outputs printed; the frame saved in the crash dir), 2 on bad usage.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
@@ -34,35 +37,16 @@
 #include <bpf/libbpf.h>
 #include "bgxdp_hash.h"
 #include "bgxdp.skel.h"
-#include "model.h"
-#include "gen.h"
-#include "fuzz_config.h"
+#include "libbgxdp.h"
+#include "dp.h"
 
 #define EPOCH_FRAMES   2048
 #define EPOCH_NS       1000000000ull
-#define MAX_REPORTS    10
+#define ROUND_EPOCHS   4
+/* The configuration's random stream: the seed's, apart from the frames'. */
+#define CONFIG_STREAM  0x636f6e666967ull
 
-struct map_snapshot {
-	const char *name;
-	size_t rec_size, count;
-	uint8_t *recs;          /* key + value, sorted */
-};
-
-static struct fuzz {
-	struct bgxdp *skel;
-	int xdp_fd, tc_fd;
-	struct model_config *cfg;
-	struct model *model;
-	uint64_t seed;
-	uint64_t frame_no;
-	const char *crash_dir;
-	int failures;
-	int ncpus;
-	/* what the run covered */
-	uint64_t frames[2], rewritten[2], reasons[PASS_REASONS];
-	uint64_t flows_checked, halfopen_checked, epochs, csum_checked, tc_untestable;
-	__u64 kernel_passed[PASS_REASONS];   /* last read, per reason */
-} F;
+struct fuzz F;
 
 static uint64_t now_ns(void)
 {
@@ -70,393 +54,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* ---- reporting ------------------------------------------------------------ */
-
-static void hexdump(const char *label, const uint8_t *p, size_t len)
-{
-	fprintf(stderr, "  %s (%zu bytes):", label, len);
-	for (size_t i = 0; i < len; i++)
-		fprintf(stderr, "%s%02x", i % 32 ? (i % 2 ? "" : " ") : "\n    ", p[i]);
-	fprintf(stderr, "\n");
-}
-
-static void save_frame(const struct gen_frame *g)
-{
-	char path[512];
-	FILE *f;
-
-	if (!F.crash_dir)
-		return;
-	mkdir(F.crash_dir, 0755);
-	snprintf(path, sizeof(path), "%s/seed%" PRIu64 "-frame%" PRIu64 "-%s.bin",
-		 F.crash_dir, F.seed, F.frame_no, g->target == GEN_XDP ? "xdp" : "tc");
-	f = fopen(path, "wb");
-	if (!f)
-		return;
-	fwrite(g->buf, 1, g->len, f);
-	fclose(f);
-	fprintf(stderr, "  saved: %s (replay: fuzz_dp --replay %s)\n", path, path);
-}
-
-/* One failure: what differed, the frame, both sides' outputs. */
-static void report(const struct gen_frame *g, const char *what,
-		   const uint8_t *kout, size_t klen, uint32_t kret,
-		   const struct model_result *mr)
-{
-	F.failures++;
-	if (F.failures > MAX_REPORTS)
-		return;
-	fprintf(stderr, "FAIL seed=%" PRIu64 " frame=%" PRIu64 " [%s]: %s\n",
-		F.seed, F.frame_no, g->what, what);
-	hexdump("input", g->buf, g->len);
-	if (kout) {
-		fprintf(stderr, "  kernel retval %u, model retval %u, model pass reason %d\n",
-			kret, mr->retval, mr->pass_reason);
-		hexdump("kernel output", kout, klen);
-		hexdump("model output", mr->out, mr->out_len);
-	}
-	save_frame(g);
-}
-
-static void fail_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail_plain(const char *fmt, ...)
-{
-	va_list ap;
-
-	F.failures++;
-	if (F.failures > MAX_REPORTS)
-		return;
-	fprintf(stderr, "FAIL seed=%" PRIu64 " after frame %" PRIu64 ": ", F.seed, F.frame_no);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-}
-
-/* ---- maps ----------------------------------------------------------------- */
-
-static int write_config(const struct model_config *c)
-{
-	struct bgxdp *s = F.skel;
-	/* The VIP filter as `service add` keeps it: the model ignores it, so
-	 * any VIP it wrongly rules out shows up as a mismatch. */
-	struct vip_filter filter = { .enabled = 1 };
-	__u32 zero = 0;
-
-	for (int i = 0; i < c->nvips; i++) {
-		__u32 bit = bgxdp_vip_filter_bit(&c->vip_keys[i]);
-
-		filter.words[bit / 64] |= 1ull << (bit % 64);
-		if (bpf_map__update_elem(s->maps.services, &c->vip_keys[i], sizeof(struct vip_key),
-					 &c->vip_values[i], sizeof(struct vip_value), 0))
-			return -errno;
-	}
-	if (bpf_map__update_elem(s->maps.vip_filter, &zero, 4, &filter, sizeof(filter), 0))
-		return -errno;
-	for (__u32 i = 0; i < BGXDP_MAX_SERVICES; i++) {
-		if (bpf_map__update_elem(s->maps.svc_config, &i, 4, &c->words[i], 8, 0) ||
-		    bpf_map__update_elem(s->maps.svc_meta, &i, 4, &c->meta[i],
-					 sizeof(c->meta[i]), 0))
-			return -errno;
-	}
-	for (__u32 i = 0; i < MODEL_BACKENDS; i++)
-		if (c->backends[i].state != BACKEND_EMPTY &&
-		    bpf_map__update_elem(s->maps.backends, &i, 4, &c->backends[i],
-					 sizeof(struct backend), 0))
-			return -errno;
-	for (__u32 i = 0; i < MODEL_RINGS; i++)
-		if (bpf_map__update_elem(s->maps.maglev_rings, &i, 4, &c->rings[i],
-					 sizeof(struct maglev_ring), 0))
-			return -errno;
-	for (int i = 0; i < c->nendpoints; i++)
-		if (bpf_map__update_elem(s->maps.backend_services, &c->endpoint_keys[i],
-					 sizeof(struct vip_key), &c->endpoint_values[i],
-					 sizeof(struct backend_service), 0))
-			return -errno;
-	return 0;
-}
-
-static size_t snap_rec_size;
-
-static int cmp_rec(const void *a, const void *b)
-{
-	return memcmp(a, b, snap_rec_size);
-}
-
-/* Every entry of a map, sorted, so two snapshots compare with memcmp. */
-static int snapshot(struct bpf_map *map, struct map_snapshot *out)
-{
-	size_t ks = bpf_map__key_size(map), vs = bpf_map__value_size(map);
-	size_t cap = bpf_map__max_entries(map);
-	int fd = bpf_map__fd(map);
-	uint8_t *key = malloc(ks), *next = malloc(ks);
-	int r = 0;
-	bool first = true;
-
-	out->name = bpf_map__name(map);
-	out->rec_size = ks + vs;
-	out->count = 0;
-	out->recs = malloc(cap * (ks + vs));
-	if (!key || !next || !out->recs) {
-		r = -ENOMEM;
-		goto done;
-	}
-	while (!bpf_map_get_next_key(fd, first ? NULL : key, next)) {
-		uint8_t *rec = out->recs + out->count * out->rec_size;
-
-		first = false;
-		memcpy(key, next, ks);
-		if (out->count >= cap) {
-			r = -E2BIG;
-			break;
-		}
-		memcpy(rec, key, ks);
-		if (bpf_map_lookup_elem(fd, key, rec + ks)) {
-			r = -errno;
-			break;
-		}
-		out->count++;
-	}
-	snap_rec_size = out->rec_size;
-	qsort(out->recs, out->count, out->rec_size, cmp_rec);
-done:
-	free(key);
-	free(next);
-	return r;
-}
-
-#define CONFIG_MAPS 8
-
-static void config_maps(struct bpf_map *maps[CONFIG_MAPS])
-{
-	maps[0] = F.skel->maps.services;
-	maps[1] = F.skel->maps.svc_config;
-	maps[2] = F.skel->maps.backends;
-	maps[3] = F.skel->maps.maglev_rings;
-	maps[4] = F.skel->maps.backend_services;
-	maps[5] = F.skel->maps.settings;
-	maps[6] = F.skel->maps.svc_meta;
-	maps[7] = F.skel->maps.vip_filter;
-}
-
-static int snapshot_config(struct map_snapshot snaps[CONFIG_MAPS])
-{
-	struct bpf_map *maps[CONFIG_MAPS];
-	int r;
-
-	config_maps(maps);
-	for (int i = 0; i < CONFIG_MAPS; i++)
-		if ((r = snapshot(maps[i], &snaps[i])))
-			return r;
-	return 0;
-}
-
-static void check_config_unchanged(struct map_snapshot before[CONFIG_MAPS])
-{
-	struct map_snapshot after[CONFIG_MAPS];
-
-	if (snapshot_config(after)) {
-		fail_plain("cannot read the configuration maps back");
-		return;
-	}
-	for (int i = 0; i < CONFIG_MAPS; i++) {
-		if (after[i].count != before[i].count ||
-		    memcmp(after[i].recs, before[i].recs, before[i].count * before[i].rec_size))
-			fail_plain("configuration map %s changed under traffic (%zu entries before, %zu after)",
-				   before[i].name, before[i].count, after[i].count);
-		free(after[i].recs);
-	}
-}
-
-static void *percpu_read(struct bpf_map *map, __u32 idx, size_t size)
-{
-	void *v = calloc((size_t)F.ncpus, size);
-
-	if (v && bpf_map__lookup_elem(map, &idx, 4, v, (size_t)F.ncpus * size, 0)) {
-		free(v);
-		return NULL;
-	}
-	return v;
-}
-
-/* Sum a per-CPU array entry of u64 fields. */
-static bool percpu_sum(struct bpf_map *map, __u32 idx, size_t size, __u64 *out)
-{
-	__u64 *v = percpu_read(map, idx, size);
-	size_t words = size / 8;
-
-	if (!v)
-		return false;
-	memset(out, 0, size);
-	for (int c = 0; c < F.ncpus; c++)
-		for (size_t w = 0; w < words; w++)
-			out[w] += v[(size_t)c * words + w];
-	free(v);
-	return true;
-}
-
-static const char *const reason_names[PASS_REASONS] = {
-	"not_ip", "not_vip", "fragment", "malformed", "unsupported", "no_backend",
-};
-
-/* The handshake histogram of a backend: the model counts handshakes, not
- * their times, so the kernel's count and the sum of its buckets must both
- * be the model's. */
-static void check_connects(__u32 i, __u32 svc, __u32 color, __u32 slot)
-{
-	struct backend_connect k;
-	__u64 in_buckets = 0;
-
-	if (!percpu_sum(F.skel->maps.backend_connect, i, sizeof(k), (__u64 *)&k)) {
-		fail_plain("cannot read backend_connect[%u]", i);
-		return;
-	}
-	for (int b = 0; b < BGXDP_CONNECT_BUCKETS; b++)
-		in_buckets += k.buckets[b];
-	if (k.count != F.model->connects[i] || in_buckets != k.count)
-		fail_plain("backend_connect[svc %u color %u slot %u]: kernel count %llu, %llu in buckets; model %llu",
-			   svc, color, slot, (unsigned long long)k.count,
-			   (unsigned long long)in_buckets,
-			   (unsigned long long)F.model->connects[i]);
-}
-
-static void check_counters(bool all_backends)
-{
-	struct model *m = F.model;
-
-	for (__u32 r = 0; r < PASS_REASONS; r++) {
-		__u64 k;
-
-		if (!percpu_sum(F.skel->maps.passed_counters, r, 8, &k))
-			fail_plain("cannot read passed_counters[%u]", r);
-		F.kernel_passed[r] = k;
-		if (k != m->passed[r])
-			fail_plain("passed_counters[%s]: kernel %llu, model %llu", reason_names[r],
-				   (unsigned long long)k, (unsigned long long)m->passed[r]);
-	}
-	for (__u32 i = 0; i < MODEL_COLOR_SLOTS; i++) {
-		struct color_counters k;
-
-		if (!percpu_sum(F.skel->maps.color_counters, i, sizeof(k), (__u64 *)&k))
-			fail_plain("cannot read color_counters[%u]", i);
-		else if (memcmp(&k, &m->colors[i], sizeof(k)))
-			fail_plain("color_counters[svc %u %s] differ (promoted %llu/%llu, evicted %llu/%llu, syns %llu/%llu, synacks %llu/%llu): "
-				   "kernel to_backend %llu/%llu B new %llu lost %llu to_client %llu/%llu B resets %llu; "
-				   "model %llu/%llu B new %llu lost %llu to_client %llu/%llu B resets %llu",
-				   i / 2, i % 2 ? "green" : "blue",
-				   (unsigned long long)k.flows_promoted,
-				   (unsigned long long)m->colors[i].flows_promoted,
-				   (unsigned long long)k.halfopen_evicted,
-				   (unsigned long long)m->colors[i].halfopen_evicted,
-				   (unsigned long long)k.syns_to_backend,
-				   (unsigned long long)m->colors[i].syns_to_backend,
-				   (unsigned long long)k.synacks_from_backend,
-				   (unsigned long long)m->colors[i].synacks_from_backend,
-				   (unsigned long long)k.packets_to_backend, (unsigned long long)k.bytes_to_backend,
-				   (unsigned long long)k.flows_created, (unsigned long long)k.flows_lost,
-				   (unsigned long long)k.packets_to_client, (unsigned long long)k.bytes_to_client,
-				   (unsigned long long)k.resets_from_backend,
-				   (unsigned long long)m->colors[i].packets_to_backend,
-				   (unsigned long long)m->colors[i].bytes_to_backend,
-				   (unsigned long long)m->colors[i].flows_created,
-				   (unsigned long long)m->colors[i].flows_lost,
-				   (unsigned long long)m->colors[i].packets_to_client,
-				   (unsigned long long)m->colors[i].bytes_to_client,
-				   (unsigned long long)m->colors[i].resets_from_backend);
-	}
-	for (__u32 svc = 0; svc < BGXDP_MAX_SERVICES; svc++)
-	for (__u32 color = 0; color < BGXDP_COLORS; color++)
-	for (__u32 slot = 0; slot < BGXDP_MAX_BACKENDS; slot++) {
-		__u32 i = backend_index(svc, color, slot);
-		struct backend_counters k;
-
-		if (!all_backends && (svc >= FUZZ_SERVICES || slot >= FUZZ_BACKEND_SLOTS))
-			continue;
-		if (!percpu_sum(F.skel->maps.backend_counters, i, sizeof(k), (__u64 *)&k))
-			fail_plain("cannot read backend_counters[%u]", i);
-		else if (memcmp(&k, &m->backends[i], sizeof(k)))
-			fail_plain("backend_counters[svc %u color %u slot %u]: kernel %llu pkts %llu B syn %llu synack %llu rst %llu, "
-				   "model %llu pkts %llu B syn %llu synack %llu rst %llu",
-				   svc, color, slot, (unsigned long long)k.packets,
-				   (unsigned long long)k.bytes, (unsigned long long)k.syns,
-				   (unsigned long long)k.synacks, (unsigned long long)k.resets,
-				   (unsigned long long)m->backends[i].packets,
-				   (unsigned long long)m->backends[i].bytes,
-				   (unsigned long long)m->backends[i].syns,
-				   (unsigned long long)m->backends[i].synacks,
-				   (unsigned long long)m->backends[i].resets);
-		check_connects(i, svc, color, slot);
-	}
-}
-
-/* The whole half-open table against the model's, then emptied (the
- * model's is emptied by the caller). */
-static void check_and_clear_halfopen(void)
-{
-	static const struct halfopen_set empty;
-	int fd = bpf_map__fd(F.skel->maps.halfopen);
-	__u32 nsets = bpf_map__max_entries(F.skel->maps.halfopen), n = 0;
-
-	for (__u32 i = 0; i < nsets; i++) {
-		struct halfopen_set set;
-
-		if (bpf_map_lookup_elem(fd, &i, &set)) {
-			fail_plain("cannot read half-open set %u", i);
-			return;
-		}
-		for (int w = 0; w < HALFOPEN_WAYS; w++) {
-			const struct halfopen_value *mv;
-
-			if (!set.tags[w])
-				continue;
-			n++;
-			mv = model_halfopen_lookup(F.model, &set.ways[w].key);
-			if (!mv || !model_halfopen_equal(&set.ways[w].value, mv))
-				fail_plain("half-open entry (set %u way %d) %s the model's", i, w,
-					   mv ? "differs from" : "is not in");
-		}
-		if ((set.tags[0] | set.tags[1] | set.tags[2] | set.tags[3]) &&
-		    bpf_map_update_elem(fd, &i, &empty, BPF_ANY))
-			fail_plain("cannot empty half-open set %u", i);
-	}
-	if (n != F.model->halfopen.count)
-		fail_plain("half-open table holds %u entries, model %u", n, F.model->halfopen.count);
-	F.halfopen_checked += n;
-}
-
-/* The whole flow table against the model's, then both emptied. */
-static void check_and_clear_flows(void)
-{
-	int fd = bpf_map__fd(F.skel->maps.flows);
-	static struct flow_key keys[MODEL_FLOW_SLOTS];
-	struct flow_key key, next;
-	size_t n = 0;
-	bool first = true;
-
-	while (n < MODEL_FLOW_SLOTS &&
-	       !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		first = false;
-		key = next;
-		keys[n++] = key;
-	}
-	if (n != F.model->flows.count)
-		fail_plain("flow table holds %zu entries, model %u", n, F.model->flows.count);
-	for (size_t i = 0; i < n; i++) {
-		struct flow_value kv;
-		const struct flow_value *mv = model_flow_lookup(F.model, &keys[i]);
-
-		if (bpf_map_lookup_elem(fd, &keys[i], &kv))
-			continue;
-		if (!mv || !model_flow_equal(&kv, mv))
-			fail_plain("flow entry (entry %zu of %zu) %s the model's", i, n,
-				   mv ? "differs from" : "is not in");
-		bpf_map_delete_elem(fd, &keys[i]);
-	}
-	F.flows_checked += n;
-	check_and_clear_halfopen();
-	model_clear_flows(F.model);
 }
 
 /* ---- one frame -------------------------------------------------------------- */
@@ -479,45 +76,37 @@ static int run_prog(int fd, const uint8_t *in, size_t len, uint8_t *out,
 	return 0;
 }
 
-/* The kernel's half-open entry of `key`: 0, or -1 if there is none. */
-static int kernel_halfopen(const struct flow_key *key, struct halfopen_value *out)
+/* The pass reason, frame by frame: the model's reason's counter must move
+ * by exactly one (a different reason shows at the epoch's full counter
+ * comparison too). */
+static bool pass_reason_counted(const struct gen_frame *g, const struct model_result *mr,
+				const uint8_t *kout, size_t klen, uint32_t kret)
 {
-	__u32 tag = bgxdp_halfopen_hash(key);
-	__u32 index = bgxdp_halfopen_set(tag, bpf_map__max_entries(F.skel->maps.halfopen));
-	struct halfopen_set set;
+	__u64 k;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(F.skel->maps.halfopen), &index, &set))
-		return -1;
-	for (int w = 0; w < HALFOPEN_WAYS; w++)
-		if (set.tags[w] == tag && !memcmp(&set.ways[w].key, key, sizeof(*key))) {
-			*out = set.ways[w].value;
-			return 0;
+	if (percpu_sum(F.skel->maps.passed_counters, (__u32)mr->pass_reason, 8, &k) &&
+	    k != F.kernel_passed[mr->pass_reason] + 1) {
+		char msg[128];
+		int kernel_reason = -1;
+
+		/* Which reason did the kernel count instead? */
+		for (__u32 r = 0; r < PASS_REASONS; r++) {
+			__u64 v;
+
+			if (!percpu_sum(F.skel->maps.passed_counters, r, 8, &v))
+				continue;
+			if (v != F.kernel_passed[r] && r != (__u32)mr->pass_reason)
+				kernel_reason = (int)r;
+			F.kernel_passed[r] = v;
 		}
-	return -1;
-}
-
-/* After a frame that reached a flow lookup: both tables hold for its key
- * exactly what the model's hold. */
-static void check_tables(const struct gen_frame *g, const struct model_result *mr,
-			 const uint8_t *kout, size_t klen, uint32_t kret)
-{
-	struct halfopen_value kh;
-	struct flow_value kv;
-	int r = bpf_map_lookup_elem(bpf_map__fd(F.skel->maps.flows), &mr->key, &kv);
-
-	if (mr->has_flow && r)
-		report(g, "no flow entry, the model has one", kout, klen, kret, mr);
-	else if (mr->has_flow && !model_flow_equal(&kv, &mr->flow))
-		report(g, "flow entry differs from the model's", kout, klen, kret, mr);
-	else if (!mr->has_flow && !r)
-		report(g, "flow entry the model does not have", kout, klen, kret, mr);
-	r = kernel_halfopen(&mr->key, &kh);
-	if (mr->has_halfopen && r)
-		report(g, "no half-open entry, the model has one", kout, klen, kret, mr);
-	else if (mr->has_halfopen && !model_halfopen_equal(&kh, &mr->halfopen))
-		report(g, "half-open entry differs from the model's", kout, klen, kret, mr);
-	else if (!mr->has_halfopen && !r)
-		report(g, "half-open entry the model does not have", kout, klen, kret, mr);
+		snprintf(msg, sizeof(msg), "pass reason: model %s, kernel %s",
+			 reason_names[mr->pass_reason],
+			 kernel_reason < 0 ? "none" : reason_names[kernel_reason]);
+		report(g, msg, kout, klen, kret, mr);
+		return false;
+	}
+	F.kernel_passed[mr->pass_reason] = k;
+	return true;
 }
 
 static void run_frame(const struct gen_frame *g)
@@ -569,38 +158,13 @@ static void run_frame(const struct gen_frame *g)
 			return;
 		}
 	}
-	/* The pass reason, frame by frame: the model's reason's counter
-	 * must move by exactly one (a different reason shows at the epoch's
-	 * full counter comparison too). */
-	if (xdp && mr.pass_reason >= 0) {
-		__u64 k;
-
-		if (percpu_sum(F.skel->maps.passed_counters, (__u32)mr.pass_reason, 8, &k) &&
-		    k != F.kernel_passed[mr.pass_reason] + 1) {
-			char msg[128];
-			int kernel_reason = -1;
-
-			/* Which reason did the kernel count instead? */
-			for (__u32 r = 0; r < PASS_REASONS; r++) {
-				__u64 v;
-
-				if (!percpu_sum(F.skel->maps.passed_counters, r, 8, &v))
-					continue;
-				if (v != F.kernel_passed[r] && r != (__u32)mr.pass_reason)
-					kernel_reason = (int)r;
-				F.kernel_passed[r] = v;
-			}
-			snprintf(msg, sizeof(msg), "pass reason: model %s, kernel %s",
-				 reason_names[mr.pass_reason],
-				 kernel_reason < 0 ? "none" : reason_names[kernel_reason]);
-			report(g, msg, kout, klen, kret, &mr);
-			return;
-		}
-		F.kernel_passed[mr.pass_reason] = k;
-	}
+	if (xdp && mr.pass_reason >= 0 && !pass_reason_counted(g, &mr, kout, klen, kret))
+		return;
 	if (mr.has_key)
 		check_tables(g, &mr, kout, klen, kret);
 }
+
+/* ---- configurations ---------------------------------------------------------- */
 
 /*
  * The model's half-open table never evicts; the kernel's evicts when more
@@ -631,26 +195,148 @@ static int check_halfopen_room(const struct model_config *cfg)
 			most = used[set];
 	}
 	free(used);
-	if (most > HALFOPEN_WAYS) {
-		fprintf(stderr, "fuzz_dp: %u possible half-open flows share one set of %d ways: "
-			"the kernel would evict, the model does not; change the configuration\n",
-			most, HALFOPEN_WAYS);
-		return -ENOSPC;
+	return most > HALFOPEN_WAYS ? -ENOSPC : 0;
+}
+
+/* Configuration round F.round: through the library, then read back for the
+ * model, whose counters take the kernel's (the control plane zeroes a new
+ * service's; the data plane's counting was compared just before).  A
+ * configuration whose possible half-open flows could crowd one set is
+ * changed again (deterministically: a seed and a round make the same). */
+static int configure(struct rng *cr)
+{
+	int err = 0;
+
+	for (int tries = 0; tries < 8; tries++) {
+		if ((err = fuzz_config_round(F.in, F.skel, cr, F.round, &F.cfg_stats)))
+			return err;
+		if ((err = fuzz_config_read(F.skel, F.cfg))) {
+			fprintf(stderr, "fuzz_dp: cannot read the configuration back: %s\n",
+				strerror(-err));
+			return err;
+		}
+		if (!(err = check_halfopen_room(F.cfg)))
+			break;
 	}
+	if (err) {
+		fprintf(stderr, "fuzz_dp: round %u: possible half-open flows crowd one set of %d ways (the kernel would evict, the model does not)\n",
+			F.round, HALFOPEN_WAYS);
+		return err;
+	}
+	fuzz_config_bounds(F.cfg, &F.svc_bound, &F.slot_bound);
+	counters_take_kernel();
+	if (F.show_config)
+		fuzz_config_show(F.in, F.round, stdout);
+	return 0;
+}
+
+/* An epoch ends: counters and tables compared, tables emptied; every
+ * ROUND_EPOCHS epochs the configuration changes. */
+static int end_epoch(struct rng *cr)
+{
+	int err;
+
+	check_counters(false);
+	check_and_clear_flows();
+	if (++F.epochs % ROUND_EPOCHS)
+		return 0;
+	check_config_unchanged(F.config_before);
+	free_config_snapshot(F.config_before);
+	F.round++;
+	if ((err = configure(cr)) || (err = snapshot_config(F.config_before)))
+		return err;
 	return 0;
 }
 
 /* ---- main ------------------------------------------------------------------- */
 
+struct options {
+	uint64_t max_frames, seconds;
+	const char *replay;
+};
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: fuzz_dp [--seed N] [--frames N] [--seconds S] [--crash-dir DIR]\n"
-		   "       fuzz_dp --replay FILE.bin   (xdp or tc from the file name)\n");
+	fprintf(f, "usage: fuzz_dp [--seed N] [--frames N] [--seconds S] [--crash-dir DIR] [--show-config 1]\n"
+		   "       fuzz_dp --replay FILE.bin [--seed N]   (xdp or tc, seed and round from the file name)\n");
 }
 
+/* 0, 1 (help printed) or -1 (bad usage). */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 1;
+		}
+		if (!v)
+			return -1;
+		i++;
+		if (!strcmp(a, "--seed"))
+			F.seed = strtoull(v, NULL, 0);
+		else if (!strcmp(a, "--frames"))
+			o->max_frames = strtoull(v, NULL, 0);
+		else if (!strcmp(a, "--seconds"))
+			o->seconds = strtoull(v, NULL, 0);
+		else if (!strcmp(a, "--crash-dir"))
+			F.crash_dir = v;
+		else if (!strcmp(a, "--replay"))
+			o->replay = v;
+		else if (!strcmp(a, "--show-config"))
+			F.show_config = !!strtoul(v, NULL, 0);
+		else
+			return -1;
+	}
+	if (!o->max_frames && !o->seconds)
+		o->max_frames = 200000;
+	return 0;
+}
+
+static int load(void)
+{
+	struct bgx_err e = { 0 };
+
+	F.cfg = calloc(1, sizeof(*F.cfg));
+	F.model = calloc(1, sizeof(*F.model));
+	if (!F.cfg || !F.model)
+		return -ENOMEM;
+	F.ncpus = libbpf_num_possible_cpus();
+	F.skel = bgxdp__open_and_load();
+	if (!F.skel) {
+		fprintf(stderr, "fuzz_dp: cannot load the data plane (root needed): %s\n",
+			strerror(errno));
+		return -errno;
+	}
+	F.xdp_fd = bpf_program__fd(F.skel->progs.xdp_ingress);
+	F.tc_fd = bpf_program__fd(F.skel->progs.tc_egress);
+	if (bgx_open_object(F.skel->obj, &F.in, &e)) {
+		fprintf(stderr, "fuzz_dp: %s\n", e.msg);
+		return e.code;
+	}
+	model_init(F.model, F.cfg);
+	return 0;
+}
+
+static void unload(void)
+{
+	free_config_snapshot(F.config_before);
+	bgx_close(F.in);
+	bgxdp__destroy(F.skel);
+	free(F.cfg);
+	free(F.model);
+}
+
+/* A saved frame, on a fresh data plane under the configuration of the
+ * seed and round in its file name (seed<S>-round<R>-...; else --seed and
+ * round 0). */
 static int replay(const char *path)
 {
+	const char *s = strstr(path, "seed"), *rd = strstr(path, "-round");
+	struct rng cr;
 	struct gen_frame g;
+	unsigned int round = 0;
 	FILE *f = fopen(path, "rb");
 
 	if (!f) {
@@ -662,7 +348,15 @@ static int replay(const char *path)
 	fclose(f);
 	g.target = strstr(path, "-tc") ? GEN_TC : GEN_XDP;
 	snprintf(g.what, sizeof(g.what), "replay %s", path);
-	F.seed = 0;
+	if (s)
+		sscanf(s, "seed%" SCNu64, &F.seed);
+	if (rd)
+		sscanf(rd, "-round%u", &round);
+	cr.s = F.seed ^ CONFIG_STREAM;
+	for (F.round = 0; F.round <= round; F.round++)
+		if (configure(&cr))
+			return 1;
+	F.round = round;
 	F.crash_dir = NULL;
 	run_frame(&g);
 	check_counters(false);
@@ -670,85 +364,45 @@ static int replay(const char *path)
 	return F.failures ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+static void print_summary(uint64_t t0)
+{
+	double secs = (now_ns() - t0) / 1e9;
+	uint64_t total = F.frames[0] + F.frames[1];
+	const struct fuzz_config_stats *cs = &F.cfg_stats;
+
+	printf("fuzz_dp: seed %" PRIu64 ": %" PRIu64 " frames in %.1f s (%.0f frames/s): "
+	       "xdp %" PRIu64 " (%" PRIu64 " rewritten), tc %" PRIu64 " (%" PRIu64 " rewritten)\n",
+	       F.seed, total, secs, total / (secs > 0 ? secs : 1), F.frames[0], F.rewritten[0],
+	       F.frames[1], F.rewritten[1]);
+	printf("fuzz_dp: %u configurations made by the control plane: %lu operations (%lu refused), "
+	       "%lu writers killed mid-change, %lu with corrupt maps planted, %lu services given dozens of backends\n",
+	       F.round + 1, cs->ops, cs->refused, cs->kills, cs->planted, cs->many);
+	printf("fuzz_dp: %" PRIu64 " short frames with an IP ethertype skipped for tc (BPF_PROG_TEST_RUN refuses them)\n",
+	       F.tc_untestable);
+	printf("fuzz_dp: xdp passed: not_ip %" PRIu64 ", not_vip %" PRIu64 ", fragment %" PRIu64
+	       ", malformed %" PRIu64 ", unsupported %" PRIu64 ", no_backend %" PRIu64 "\n",
+	       F.reasons[PASS_NOT_IP], F.reasons[PASS_NOT_VIP], F.reasons[PASS_FRAGMENT],
+	       F.reasons[PASS_MALFORMED], F.reasons[PASS_UNSUPPORTED], F.reasons[PASS_NO_BACKEND]);
+	printf("fuzz_dp: %" PRIu64 " established and %" PRIu64 " half-open entries compared over %" PRIu64 " epochs, "
+	       "%" PRIu64 " rewritten frames checksum-verified from scratch, config maps unchanged by traffic: %s\n",
+	       F.flows_checked, F.halfopen_checked, F.epochs, F.csum_checked,
+	       F.failures ? "see above" : "yes");
+}
+
+/* Frames until the limit; epochs and configuration rounds between them. */
+static int run(const struct options *o)
 {
 	static struct gen_frame g;
-	struct map_snapshot before[CONFIG_MAPS];
-	uint64_t max_frames = 0, seconds = 0, t0, epoch_t0, next_progress;
-	const char *replay_path = NULL;
-	struct rng rng;
+	struct rng rng = { F.seed }, cr = { F.seed ^ CONFIG_STREAM };
+	uint64_t t0, epoch_t0, next_progress;
 	int err;
 
-	F.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	F.crash_dir = "build/fuzz/crashes";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!v) {
-			usage(stderr);
-			return 2;
-		}
-		i++;
-		if (!strcmp(a, "--seed"))
-			F.seed = strtoull(v, NULL, 0);
-		else if (!strcmp(a, "--frames"))
-			max_frames = strtoull(v, NULL, 0);
-		else if (!strcmp(a, "--seconds"))
-			seconds = strtoull(v, NULL, 0);
-		else if (!strcmp(a, "--crash-dir"))
-			F.crash_dir = v;
-		else if (!strcmp(a, "--replay"))
-			replay_path = v;
-		else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (!max_frames && !seconds)
-		max_frames = 200000;
-
-	F.cfg = calloc(1, sizeof(*F.cfg));
-	F.model = calloc(1, sizeof(*F.model));
-	if (!F.cfg || !F.model)
-		return 1;
-	F.ncpus = libbpf_num_possible_cpus();
-	F.skel = bgxdp__open_and_load();
-	if (!F.skel) {
-		fprintf(stderr, "fuzz_dp: cannot load the data plane (root needed): %s\n",
-			strerror(errno));
-		return 1;
-	}
-	F.xdp_fd = bpf_program__fd(F.skel->progs.xdp_ingress);
-	F.tc_fd = bpf_program__fd(F.skel->progs.tc_egress);
-	fuzz_config_build(F.cfg);
-	if ((err = write_config(F.cfg))) {
-		fprintf(stderr, "fuzz_dp: cannot write the configuration: %s\n", strerror(-err));
-		return 1;
-	}
-	model_init(F.model, F.cfg);
-	if ((err = check_halfopen_room(F.cfg))) {
-		bgxdp__destroy(F.skel);
-		return 1;
-	}
-	if (replay_path) {
-		err = replay(replay_path);
-		bgxdp__destroy(F.skel);
+	if ((err = configure(&cr)) || (err = snapshot_config(F.config_before)))
 		return err;
-	}
-	if ((err = snapshot_config(before))) {
-		fprintf(stderr, "fuzz_dp: cannot read the configuration maps: %s\n", strerror(-err));
-		return 1;
-	}
-
 	printf("fuzz_dp: seed %" PRIu64 ", %s %" PRIu64 "%s\n", F.seed,
-	       max_frames ? "frames" : "seconds", max_frames ? max_frames : seconds,
-	       max_frames && seconds ? " (or the time limit)" : "");
+	       o->max_frames ? "frames" : "seconds", o->max_frames ? o->max_frames : o->seconds,
+	       o->max_frames && o->seconds ? " (or the time limit)" : "");
 	fflush(stdout);
-	rng.s = F.seed;
 	t0 = epoch_t0 = now_ns();
 	next_progress = t0 + 10 * 1000000000ull;
 	for (F.frame_no = 0; ; F.frame_no++) {
@@ -757,15 +411,13 @@ int main(int argc, char **argv)
 		 * timeout could expire a flow. */
 		uint64_t t = now_ns();
 
-		if (max_frames && F.frames[0] + F.frames[1] >= max_frames)
+		if ((o->max_frames && F.frames[0] + F.frames[1] >= o->max_frames) ||
+		    (o->seconds && t - t0 >= o->seconds * 1000000000ull) ||
+		    F.failures >= MAX_REPORTS)
 			break;
-		if (seconds && t - t0 >= seconds * 1000000000ull)
-			break;
-		if (F.frame_no % EPOCH_FRAMES == EPOCH_FRAMES - 1 ||
-		    t - epoch_t0 > EPOCH_NS) {
-			check_counters(false);
-			check_and_clear_flows();
-			F.epochs++;
+		if (F.frame_no % EPOCH_FRAMES == EPOCH_FRAMES - 1 || t - epoch_t0 > EPOCH_NS) {
+			if ((err = end_epoch(&cr)))
+				return err;
 			epoch_t0 = now_ns();
 		}
 		if (t > next_progress) {
@@ -775,39 +427,43 @@ int main(int argc, char **argv)
 			fflush(stdout);
 			next_progress = t + 10 * 1000000000ull;
 		}
-		if (F.failures >= MAX_REPORTS)
-			break;
 		gen_next(&rng, F.cfg, F.model, &g);
 		run_frame(&g);
 	}
 	check_counters(true);
 	check_and_clear_flows();
-	check_config_unchanged(before);
-	{
-		double secs = (now_ns() - t0) / 1e9;
-		uint64_t total = F.frames[0] + F.frames[1];
+	check_config_unchanged(F.config_before);
+	print_summary(t0);
+	return 0;
+}
 
-		printf("fuzz_dp: seed %" PRIu64 ": %" PRIu64 " frames in %.1f s (%.0f frames/s): "
-		       "xdp %" PRIu64 " (%" PRIu64 " rewritten), tc %" PRIu64 " (%" PRIu64 " rewritten)\n",
-		       F.seed, total, secs, total / (secs > 0 ? secs : 1), F.frames[0], F.rewritten[0],
-		       F.frames[1], F.rewritten[1]);
-		printf("fuzz_dp: %" PRIu64 " short frames with an IP ethertype skipped for tc (BPF_PROG_TEST_RUN refuses them)\n",
-		       F.tc_untestable);
-		printf("fuzz_dp: xdp passed: not_ip %" PRIu64 ", not_vip %" PRIu64 ", fragment %" PRIu64
-		       ", malformed %" PRIu64 ", unsupported %" PRIu64 ", no_backend %" PRIu64 "\n",
-		       F.reasons[PASS_NOT_IP], F.reasons[PASS_NOT_VIP], F.reasons[PASS_FRAGMENT],
-		       F.reasons[PASS_MALFORMED], F.reasons[PASS_UNSUPPORTED], F.reasons[PASS_NO_BACKEND]);
-		printf("fuzz_dp: %" PRIu64 " established and %" PRIu64 " half-open entries compared over %" PRIu64 " epochs, "
-		       "%" PRIu64 " rewritten frames checksum-verified from scratch, config maps unchanged: %s\n",
-		       F.flows_checked, F.halfopen_checked, F.epochs, F.csum_checked,
-		       F.failures ? "see above" : "yes");
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	int r;
+
+	F.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	F.crash_dir = "build/fuzz/crashes";
+	r = parse_args(argc, argv, &o);
+	if (r) {
+		if (r < 0)
+			usage(stderr);
+		return r < 0 ? 2 : 0;
 	}
-	for (int i = 0; i < CONFIG_MAPS; i++)
-		free(before[i].recs);
-	bgxdp__destroy(F.skel);
-	if (F.failures) {
-		printf("FAIL fuzz_dp: %d mismatch(es); reproduce with --seed %" PRIu64 "\n",
-		       F.failures, F.seed);
+	if (load()) {
+		unload();
+		return 1;
+	}
+	if (o.replay) {
+		r = replay(o.replay);
+		unload();
+		return r;
+	}
+	r = run(&o);
+	unload();
+	if (r || F.failures) {
+		printf("FAIL fuzz_dp: %s; reproduce with --seed %" PRIu64 "\n",
+		       r ? strerror(-r) : "kernel and model differ (see above)", F.seed);
 		return 1;
 	}
 	printf("PASS fuzz_dp: kernel and model agree on every frame\n");

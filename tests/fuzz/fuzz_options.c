@@ -29,7 +29,7 @@ static bool help_requested(int argc, char **argv)
 	return false;
 }
 
-/* --name, --name=..., or the option's short form (-f) */
+/* Is option `d` given (--name, --name=VALUE or its short form -X)? */
 static bool option_in_argv(const struct param *d, int argc, char **argv)
 {
 	size_t n = strlen(d->name);
@@ -40,7 +40,8 @@ static bool option_in_argv(const struct param *d, int argc, char **argv)
 		if (!strncmp(argv[i], "--", 2) && !strncmp(argv[i] + 2, d->name, n) &&
 		    (argv[i][2 + n] == 0 || argv[i][2 + n] == '='))
 			return true;
-		if (d->short_name && argv[i][0] == '-' && argv[i][1] == d->short_name && !argv[i][2])
+		if (d->short_name && argv[i][0] == '-' && argv[i][1] == d->short_name &&
+		    !argv[i][2])
 			return true;
 	}
 	return false;

@@ -20,12 +20,12 @@
 #define MODEL_FRAME_MAX 2048
 
 #define MODEL_MAX_VIPS      (2 * BGXDP_MAX_SERVICES)
-#define MODEL_MAX_ENDPOINTS 256
+#define MODEL_MAX_ENDPOINTS 1024
 #define MODEL_BACKENDS      (BGXDP_MAX_SERVICES * BGXDP_COLORS * BGXDP_MAX_BACKENDS)
 #define MODEL_RINGS         (BGXDP_MAX_SERVICES * BGXDP_COLORS * 2)
 #define MODEL_COLOR_SLOTS   (BGXDP_MAX_SERVICES * BGXDP_COLORS)
 
-/* The whole configuration, as the control plane would write it to the maps. */
+/* The whole configuration, as the maps hold it (tests/fuzz/config_read.c). */
 struct model_config {
 	struct vip_key vip_keys[MODEL_MAX_VIPS];
 	struct vip_value vip_values[MODEL_MAX_VIPS];

@@ -1,14 +1,46 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-#include <string.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bgxdp.skel.h"
-#include "bgxdp_hash.h"
 #include "helpers_dp.h"
 #include "helpers_frames.h"
+#include "helpers_lib.h"
+
+static const int families[2] = { 4, 6 };
+static const int protos[2] = { IPPROTO_TCP, IPPROTO_UDP };
+
+const char *test_svc_name(int family, int proto)
+{
+	if (family == 4)
+		return proto == IPPROTO_UDP ? "web4u" : "web4";
+	return proto == IPPROTO_UDP ? "web6u" : "web6";
+}
+
+__u32 test_svc(const struct test_dp *dp, int family, int proto)
+{
+	return dp->svc[family == 6][proto == IPPROTO_UDP];
+}
+
+void test_share(struct test_dp *dp, int family, int proto, __u32 green_bp)
+{
+	lib_share(dp->in, test_svc_name(family, proto), green_bp);
+}
+
+void test_share_all(struct test_dp *dp, __u32 green_bp)
+{
+	for (int f = 0; f < 2; f++)
+		for (int p = 0; p < 2; p++)
+			test_share(dp, families[f], protos[p], green_bp);
+}
 
 void test_vip_addr(int family, uint8_t addr[16])
 {
@@ -18,109 +50,88 @@ void test_vip_addr(int family, uint8_t addr[16])
 		set_ipv6(addr, 1);
 }
 
-void test_backend(int family, int color, int slot, struct backend *b)
+void test_backend(int family, int color, int n, struct backend *b)
 {
 	memset(b, 0, sizeof(*b));
 	if (family == 4) {
-		set_ipv4(b->addr, 10, 1 + color, 0, 10 + slot);
+		set_ipv4(b->addr, 10, (uint8_t)(1 + color), 0, (uint8_t)(10 + n));
 		b->family = BGXDP_FAMILY_IPV4;
 	} else {
-		set_ipv6(b->addr, 0x100 * (1 + color) + 10 + slot);
+		set_ipv6(b->addr, (uint16_t)(0x100 * (1 + color) + 10 + n));
 		b->family = BGXDP_FAMILY_IPV6;
 	}
-	b->port = htons(8000 + 1000 * color + slot);
+	b->port = htons((uint16_t)(8000 + 1000 * color + n));
 	b->state = BACKEND_UP;
 	b->weight = 1;
 }
 
-uint32_t test_ring_backend(uint32_t buffer, uint32_t rs)
+static struct endpoint vip_endpoint(int family, uint16_t port)
 {
-	return buffer ? (rs + 1) % TEST_BACKENDS : rs % TEST_BACKENDS;
+	struct endpoint ep = { .port = port, .family = (__u8)family };
+
+	test_vip_addr(family, ep.addr);
+	return ep;
 }
 
-uint64_t test_word(uint32_t green_share)
+/* The expectations of every test name backends by (color, n): the
+ * library must have put backend n in slot n. */
+static void check_slots(struct test_dp *dp, int family, __u32 id)
 {
-	return CFG_CONFIGURED | CFG_HAS_BACKENDS(BGXDP_BLUE) |
-	       CFG_HAS_BACKENDS(BGXDP_GREEN) | green_share;
-}
+	for (int c = 0; c < BGXDP_COLORS; c++) {
+		for (int n = 0; n < TEST_BACKENDS; n++) {
+			__u32 key = backend_index(id, (__u32)c, (__u32)n);
+			struct backend want, got;
 
-int test_set_word(struct bgxdp *skel, uint32_t svc, uint64_t word)
-{
-	return bpf_map__update_elem(skel->maps.svc_config, &svc, sizeof(svc),
-				    &word, sizeof(word), 0);
-}
-
-int test_populate(struct bgxdp *skel, uint64_t word)
-{
-	static struct maglev_ring ring;
-	struct vip_filter filter = { .enabled = 1 };
-	uint32_t zero = 0;
-	int fams[2] = { 4, 6 };
-
-	for (int f = 0; f < 2; f++) {
-		uint32_t svc = f == 0 ? SVC4 : SVC6;
-		struct vip_value vv = { .service_id = svc };
-
-		for (int p = 0; p < 2; p++) {
-			struct vip_key vk = {};
-
-			test_vip_addr(fams[f], vk.addr);
-			vk.port = htons(TEST_VIP_PORT);
-			vk.proto = p ? IPPROTO_UDP : IPPROTO_TCP;
-			vk.family = fams[f];
-			if (bpf_map__update_elem(skel->maps.services, &vk,
-						 sizeof(vk), &vv, sizeof(vv), 0))
-				return -1;
-			/* As `service add` does. */
-			uint32_t bit = bgxdp_vip_filter_bit(&vk);
-
-			filter.words[bit / 64] |= 1ull << (bit % 64);
+			test_backend(family, c, n, &want);
+			assert_int_equal(bpf_map__lookup_elem(dp->skel->maps.backends, &key,
+							      sizeof(key), &got, sizeof(got), 0), 0);
+			assert_memory_equal(&got, &want, sizeof(want));
 		}
-		for (uint32_t c = 0; c < BGXDP_COLORS; c++) {
-			for (uint32_t s = 0; s < TEST_BACKENDS; s++) {
-				struct backend b;
-				uint32_t idx = backend_index(svc, c, s);
-
-				test_backend(fams[f], c, s, &b);
-				if (bpf_map__update_elem(skel->maps.backends,
-							 &idx, 4, &b,
-							 sizeof(b), 0))
-					return -1;
-				/* What `backend add` records for tc egress. */
-				for (int p = 0; p < 2; p++) {
-					struct vip_key ek = {};
-					struct backend_service bs = {
-						.vip_port = htons(TEST_VIP_PORT),
-						.service_id = (uint16_t)svc,
-					};
-
-					memcpy(ek.addr, b.addr, sizeof(ek.addr));
-					ek.port = b.port;
-					ek.proto = p ? IPPROTO_UDP : IPPROTO_TCP;
-					ek.family = b.family;
-					test_vip_addr(fams[f], bs.vip);
-					if (bpf_map__update_elem(skel->maps.backend_services,
-								 &ek, sizeof(ek), &bs,
-								 sizeof(bs), 0))
-						return -1;
-				}
-			}
-			for (uint32_t buf = 0; buf < 2; buf++) {
-				uint32_t idx = ring_index(svc, c, buf);
-
-				for (uint32_t i = 0; i < BGXDP_RING_SIZE; i++)
-					ring.slots[i] = test_ring_backend(buf, i);
-				if (bpf_map__update_elem(skel->maps.maglev_rings,
-							 &idx, 4, &ring,
-							 sizeof(ring), 0))
-					return -1;
-			}
-		}
-		if (test_set_word(skel, svc, word))
-			return -1;
 	}
-	return bpf_map__update_elem(skel->maps.vip_filter, &zero, sizeof(zero),
-				    &filter, sizeof(filter), 0);
+}
+
+static void add_service(struct test_dp *dp, int family, int proto)
+{
+	const char *name = test_svc_name(family, proto);
+	struct endpoint vip = vip_endpoint(family, TEST_VIP_PORT);
+	struct endpoint preview = vip_endpoint(family, TEST_PREVIEW_PORT);
+	bool has_preview = family == 4 && proto == IPPROTO_TCP;
+	__u32 id;
+
+	lib_service_add(dp->in, name, &vip, has_preview ? &preview : NULL, (__u8)proto, false);
+	for (int c = 0; c < BGXDP_COLORS; c++) {
+		for (int n = 0; n < TEST_BACKENDS; n++) {
+			struct backend b;
+			struct endpoint ep;
+
+			test_backend(family, c, n, &b);
+			ep = lib_endpoint_of(&b);
+			lib_backend_add(dp->in, name, (__u32)c, &ep, 1);
+		}
+	}
+	id = lib_service_id(dp->in, name);
+	dp->svc[family == 6][proto == IPPROTO_UDP] = id;
+	check_slots(dp, family, id);
+}
+
+void test_dp_up(struct test_dp *dp)
+{
+	memset(dp, 0, sizeof(*dp));
+	dp->skel = bgxdp__open_and_load();
+	assert_non_null(dp->skel);
+	dp->xdp_fd = bpf_program__fd(dp->skel->progs.xdp_ingress);
+	dp->tc_fd = bpf_program__fd(dp->skel->progs.tc_egress);
+	dp->in = lib_open_object(dp->skel->obj);
+	for (int f = 0; f < 2; f++)
+		for (int p = 0; p < 2; p++)
+			add_service(dp, families[f], protos[p]);
+}
+
+void test_dp_down(struct test_dp *dp)
+{
+	bgx_close(dp->in);
+	bgxdp__destroy(dp->skel);
+	memset(dp, 0, sizeof(*dp));
 }
 
 int run_prog(int prog_fd, const uint8_t *in, size_t len, uint8_t *out,
@@ -206,17 +217,4 @@ void sum_backend(struct bgxdp *skel, uint32_t idx, struct backend_counters *out)
 
 	sum_fields((uint64_t *)out, (const uint64_t *)v, n, sizeof(*out) / 8);
 	free(v);
-}
-
-int test_filter_add(struct bgxdp *skel, const struct vip_key *vk)
-{
-	struct vip_filter filter;
-	uint32_t zero = 0, bit = bgxdp_vip_filter_bit(vk);
-
-	if (bpf_map__lookup_elem(skel->maps.vip_filter, &zero, sizeof(zero),
-				 &filter, sizeof(filter), 0))
-		return -1;
-	filter.words[bit / 64] |= 1ull << (bit % 64);
-	return bpf_map__update_elem(skel->maps.vip_filter, &zero, sizeof(zero),
-				    &filter, sizeof(filter), 0);
 }

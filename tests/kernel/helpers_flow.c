@@ -17,6 +17,7 @@
 #include "bgxdp_hash.h"
 #include "helpers_dp.h"
 #include "helpers_flow.h"
+#include "maglev.h"
 
 struct frame_spec test_client(int family, int proto, uint16_t sport)
 {
@@ -34,16 +35,98 @@ struct frame_spec test_client(int family, int proto, uint16_t sport)
 	return s;
 }
 
-void test_expected_backend(const struct frame_spec *s, uint64_t word,
+/* What the data plane must find for a new flow of `s`: the service of its
+ * destination, the live config word, the color that word gives it (preview:
+ * green; the other color if that one has no backend). */
+static void expected_pick(struct bgxdp *skel, const struct frame_spec *s,
+			  struct flow_key *k, uint32_t *svc, uint64_t *word,
+			  uint32_t *color)
+{
+	struct vip_key vk = { .port = htons(s->dport), .proto = (uint8_t)s->proto,
+			      .family = (uint8_t)s->family };
+	struct vip_value vv;
+
+	memcpy(vk.addr, s->dst, 16);
+	test_flow_key(s, k);
+	if (bpf_map__lookup_elem(skel->maps.services, &vk, sizeof(vk), &vv, sizeof(vv), 0))
+		fail_msg("expected backend: the destination is not a VIP");
+	*svc = vv.service_id;
+	assert_int_equal(bpf_map__lookup_elem(skel->maps.svc_config, svc, sizeof(*svc),
+					      word, sizeof(*word), 0), 0);
+	*color = (vv.flags & VIP_FLAG_PREVIEW) ? BGXDP_GREEN : bgxdp_pick_color(k, *word);
+	if (!(*word & CFG_HAS_BACKENDS(*color)))
+		*color ^= 1;
+	if (!(*word & CFG_HAS_BACKENDS(*color)))
+		fail_msg("expected backend: service %u has no backend in either color", *svc);
+}
+
+/* The ring the backends of (svc, color) build, computed here with
+ * maglev_build(): the one the library must have published, whichever
+ * buffer holds it.  Kept while the config word of the same map stays the
+ * same: every ring change is published with a new generation (and map ids
+ * are not reused, so a reloaded data plane starts afresh). */
+static const struct maglev_ring *expected_ring(struct bgxdp *skel, uint32_t svc,
+					       uint32_t color, uint64_t word)
+{
+	static struct backend bk[BGXDP_MAX_BACKENDS];
+	static struct maglev_ring ring;
+	static uint32_t last_map, last_svc, last_color;
+	static uint64_t last_word;
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	assert_int_equal(bpf_obj_get_info_by_fd(bpf_map__fd(skel->maps.backends), &info, &len), 0);
+	if (info.id == last_map && svc == last_svc && color == last_color && word == last_word)
+		return &ring;
+	for (uint32_t i = 0; i < BGXDP_MAX_BACKENDS; i++) {
+		uint32_t key = backend_index(svc, color, i);
+
+		assert_int_equal(bpf_map__lookup_elem(skel->maps.backends, &key, sizeof(key),
+						      &bk[i], sizeof(bk[i]), 0), 0);
+	}
+	assert_true(maglev_build(bk, BGXDP_MAX_BACKENDS, &ring) > 0);
+	last_map = info.id;
+	last_svc = svc;
+	last_color = color;
+	last_word = word;
+	return &ring;
+}
+
+void test_expected_backend(struct bgxdp *skel, const struct frame_spec *s,
 			   struct backend *b, uint32_t *color, uint32_t *slot)
 {
 	struct flow_key k;
+	uint32_t svc, key;
+	uint64_t word;
 
-	test_flow_key(s, &k);
-	*color = bgxdp_pick_color(&k, word);
-	*slot = test_ring_backend(cfg_ring_buffer(word, *color),
-				  bgxdp_pick_ring_slot(&k, word));
-	test_backend(s->family, (int)*color, (int)*slot, b);
+	expected_pick(skel, s, &k, &svc, &word, color);
+	*slot = expected_ring(skel, svc, *color, word)->slots[bgxdp_pick_ring_slot(&k, word)];
+	key = backend_index(svc, *color, *slot);
+	assert_int_equal(bpf_map__lookup_elem(skel->maps.backends, &key, sizeof(key), b,
+					      sizeof(*b), 0), 0);
+}
+
+uint16_t test_port_telling_buffers(struct bgxdp *skel, const struct frame_spec *s)
+{
+	static struct maglev_ring inactive;
+	struct frame_spec t = *s;
+	const struct maglev_ring *live;
+	uint32_t svc, color, key;
+	struct flow_key k;
+	uint64_t word;
+
+	for (int i = 0; i < 4096; i++, t.sport++) {
+		expected_pick(skel, &t, &k, &svc, &word, &color);
+		live = expected_ring(skel, svc, color, word);
+		key = ring_index(svc, color, cfg_ring_buffer(word, color) ^ 1);
+		assert_int_equal(bpf_map__lookup_elem(skel->maps.maglev_rings, &key, sizeof(key),
+						      &inactive, sizeof(inactive), 0), 0);
+		if (live->slots[bgxdp_pick_ring_slot(&k, word)] !=
+		    inactive.slots[bgxdp_pick_ring_slot(&k, word)])
+			return t.sport;
+	}
+	fail_msg("no client port tells the two ring buffers apart: are they equal?");
+	return 0;
 }
 
 void test_flow_key(const struct frame_spec *s, struct flow_key *k)
@@ -149,22 +232,6 @@ int test_halfopen_clear(struct bgxdp *skel)
 					 sizeof(empty), 0))
 			return -1;
 	return 0;
-}
-
-long test_halfopen_count(struct bgxdp *skel)
-{
-	uint32_t sets = bpf_map__max_entries(skel->maps.halfopen);
-	struct halfopen_set set;
-	long n = 0;
-
-	for (uint32_t i = 0; i < sets; i++) {
-		if (bpf_map__lookup_elem(skel->maps.halfopen, &i, sizeof(i), &set,
-					 sizeof(set), 0))
-			return -1;
-		for (int w = 0; w < HALFOPEN_WAYS; w++)
-			n += set.tags[w] != 0;
-	}
-	return n;
 }
 
 int test_send(int prog_fd, const struct frame_spec *s, uint8_t *out,

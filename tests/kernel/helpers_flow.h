@@ -23,9 +23,15 @@ struct bgxdp;
  * 192.168.1.2 / 2001:db8::c1, a SYN for TCP, 11 bytes of payload. */
 struct frame_spec test_client(int family, int proto, uint16_t sport);
 /* The backend (and its color and slot) a new flow of `s` gets under the
- * config word `word`, computed in userspace. */
-void test_expected_backend(const struct frame_spec *s, uint64_t word,
+ * live configuration: its service's config word read from the map, the
+ * Maglev ring computed (maglev_build) from the color's backend slots. */
+void test_expected_backend(struct bgxdp *skel, const struct frame_spec *s,
 			   struct backend *b, uint32_t *color, uint32_t *slot);
+/* A client port, from s->sport on, whose new flow gets another backend
+ * under the live ring buffer of its color than under the inactive one:
+ * a flow that shows which buffer the data plane read (the two must hold
+ * different rings, built by real operations). */
+uint16_t test_port_telling_buffers(struct bgxdp *skel, const struct frame_spec *s);
 
 /* The flow key the data plane makes of a client -> VIP frame. */
 void test_flow_key(const struct frame_spec *client, struct flow_key *key);
@@ -43,8 +49,6 @@ int test_halfopen_put(struct bgxdp *skel, const struct flow_key *key,
 		      const struct halfopen_value *val);
 /* Empty the half-open table. */
 int test_halfopen_clear(struct bgxdp *skel);
-/* Entries in use in the half-open table. */
-long test_halfopen_count(struct bgxdp *skel);
 
 /* Run one frame through a program; the output is checked only for the
  * verdict (XDP_PASS / TC_ACT_OK).  Returns 0 or -1. */

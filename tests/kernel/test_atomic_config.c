@@ -1,27 +1,36 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * test_atomic_config.c - proof that a packet sees one whole config word.
+ * test_atomic_config.c - proof that a packet sees one whole config word,
+ * for the library's real publish and ring writer.
  *
- * A sender thread runs new-flow SYNs (every packet a new client addr/port,
- * so every packet takes the miss path and reads the config word) through
- * BPF_PROG_TEST_RUN while a publisher thread stores thousands of words
- * into the mmap-ed svc_config with cfg_publish().  Consecutive words differ
- * in the green share AND in both ring buffers, and the two ring buffers of
- * a color hold different layouts, so a packet decided by a mix of two
- * words lands, for a good fraction of flows, on a backend neither word
- * picks.  Each packet's backend (read from its rewritten dst addr/port)
- * must equal the userspace choice under one of the words that could have
- * been live while it ran.
+ * The data plane is loaded in the test process, its maps pinned in a pin
+ * dir of the test's own, and one service (10.0.0.1:80, three blue and three
+ * green backends) configured through libbgxdp.  The main thread sends
+ * new-flow SYNs through BPF_PROG_TEST_RUN (a fresh client per packet, so
+ * every packet reads the config word) while writer threads change the
+ * service through the library, each opening the instance as a bgxdp
+ * process does (bgx_open(pin_dir, BGX_WRITE): the pin dir's lock):
  *
- * Then the same with 2 and with 8 writer threads that publish the way the
- * CLI does: each takes the pin dir's exclusive flock (its own open of the
- * directory, as each bgxdp process has), reads the live word, writes both
- * colors' inactive ring buffers with a layout unique to the next
- * generation, publishes the word of that generation and unlocks.  Every
- * packet must match a word of its window with that word's own ring layout
- * (a ring rewritten while live, or a word paired with another generation's
- * ring, would not), and the generations must come out gap-free, one per
- * publish: no writer lost another's update.
+ * 1. One writer: share changes (bgx_share_set, one store) and, every
+ *    RING_EVERY publishes, a bgx_service_update that drains or restores one
+ *    backend of each color and moves the share: that word changes its share
+ *    and both ring buffers at once, and the two buffers of a color hold
+ *    different rings, so a packet decided by a mix of two words lands, for
+ *    a fraction of flows, on a backend neither word picks.
+ * 2. Two and eight writers, one change per open: share changes and backend
+ *    state changes (drain, up: the color's ring rebuilt into its inactive
+ *    buffer after a grace period, then published).
+ *
+ * What was published is learned from the library's step hook: at each
+ * "published" step the writer, still holding the lock, reads the word from
+ * the map and the ring each color's live buffer holds, and logs them by
+ * generation.  Every packet's backend must be the one some word of its
+ * window picks with that word's own rings (a ring rewritten while live, or
+ * a word paired with another generation's ring, would not); generations
+ * must come out gap-free, one per publish; every publish must change only
+ * what its operation changes (its share, its color's ring buffer), so no
+ * writer built on a stale word and lost another's update; and every
+ * backend must end in the state its last change gave it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,9 +42,6 @@
 #include <unistd.h>
 #include <pthread.h>
 #include <time.h>
-#include <sys/mman.h>
-#include <sys/file.h>
-#include <fcntl.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -44,19 +50,39 @@
 #include <bpf/libbpf.h>
 #include "bgxdp.h"
 #include "bgxdp_hash.h"
-#include "config_word.h"
 #include "bgxdp.skel.h"
+#include "libbgxdp.h"
 #include "helpers_frames.h"
 #include "helpers_dp.h"
+#include "helpers_lib.h"
+#include "helpers_publish.h"
 
 #define RUN_SECONDS   3
-#define MAX_WORDS     (1 << 20)
-#define RING_SWITCH_EVERY 100
+#define RING_EVERY    10        /* one writer: a ring-changing update every N publishes */
+#define NB            3         /* backends per color; backend 0 always stays up */
+#define MAX_WRITERS   8
+#define LOG_WAIT_NS   2000000000ull
+
+enum change { CHANGE_SHARE = 1, CHANGE_STATE, CHANGE_UPDATE };
+
+/* What a writer asks, in a log record's change, backend, state, share:
+ * CHANGE_SHARE: `share`; CHANGE_STATE: `backend` (color * NB + n) to
+ * `state`; CHANGE_UPDATE: `share`, and backend 1 of each color to `state`
+ * (the others stay up). */
+struct writer {
+	pthread_t thread;
+	unsigned int seed;
+	unsigned long publishes;
+	struct pub_rec asked;           /* the change under way */
+	bool single;                    /* test 1: shares and updates */
+	char failed[BGX_ERR_MSG_LEN];   /* a refused call (checked by the main thread) */
+};
 
 static struct bgxdp *skel;
-static volatile __u64 *config;       /* mmap of svc_config */
-static uint64_t *word_log;              /* every word published, in order */
-static uint64_t published;              /* word_log[0..published) are out */
+static char pin_dir[64];
+static struct pub_log plog;             /* what was published, by generation */
+static struct backend backends[BGXDP_COLORS][NB];
+static __u32 gen0;                      /* the generation before the writers */
 static int stop;
 
 static uint64_t now_ns(void)
@@ -64,116 +90,66 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Alternate: low share + buffers 0/0, high share + buffers 1/1. */
-static uint64_t make_word(uint64_t n, unsigned int *seed)
+/* ---- the log (helpers_publish.h), filled by the step hook ----------------- */
+
+static void log_publish(const char *op, const char *step, void *ctx)
 {
-	uint64_t w = test_word(0) | (n << CFG_GEN_SHIFT);
+	struct writer *w = ctx;
 
-	if (n & 1)
-		return w | (5000 + rand_r(seed) % 5001) |
-		       CFG_RING_BUFFER(BGXDP_BLUE) | CFG_RING_BUFFER(BGXDP_GREEN);
-	return w | (rand_r(seed) % 5000);
+	(void)op;
+	if (strcmp(step, "published"))
+		return;
+	pub_log_record(&plog, &w->asked);
+	w->publishes++;
 }
 
-/* Rewrite a ring buffer with the layout it must hold (the CLI's order:
- * inactive buffer first, then the word that makes it live). */
-static void write_ring(uint32_t color, uint32_t buffer)
-{
-	static struct maglev_ring ring;
-	uint32_t idx = ring_index(SVC4, color, buffer);
+/* ---- what a packet must get -------------------------------------------- */
 
-	for (uint32_t i = 0; i < BGXDP_RING_SIZE; i++)
-		ring.slots[i] = test_ring_backend(buffer, i);
-	bpf_map__update_elem(skel->maps.maglev_rings, &idx, 4, &ring,
-			     sizeof(ring), 0);
-}
-
-static void *publisher(void *arg)
-{
-	unsigned int seed = 42;
-	uint64_t n;
-
-	(void)arg;
-	for (n = 1; n < MAX_WORDS && !__atomic_load_n(&stop, __ATOMIC_ACQUIRE); n++) {
-		uint64_t w = make_word(n, &seed);
-
-		if (n % RING_SWITCH_EVERY == 0) {
-			/* the buffers about to become live are inactive now */
-			write_ring(BGXDP_BLUE, cfg_ring_buffer(w, BGXDP_BLUE));
-			write_ring(BGXDP_GREEN, cfg_ring_buffer(w, BGXDP_GREEN));
-		}
-		/* Log first, then make it visible to packets, then count it:
-		 * while published == n the map holds word n or word n + 1. */
-		__atomic_store_n(&word_log[n], w, __ATOMIC_RELEASE);
-		cfg_publish(&config[SVC4], w);
-		__atomic_store_n(&published, n, __ATOMIC_RELEASE);
-		/* Let each word live for a few packets, so each packet's window
-		 * of possible words stays one or two wide. */
-		usleep(100);
-	}
-	return NULL;
-}
-
-/* Backend (color, slot) a flow gets under `word`. */
-static void choice(const struct flow_key *k, uint64_t word, uint32_t *color,
-		   uint32_t *slot)
-{
-	uint32_t c = bgxdp_pick_color(k, word);
-
-	*color = c;
-	*slot = test_ring_backend(cfg_ring_buffer(word, c),
-				  bgxdp_pick_ring_slot(k, word));
-}
-
-/* One packet of a fresh client sent while words are being published: the
- * window of words that may have been live, and what the packet got. */
 struct probe {
-	uint64_t lo, hi;                /* word_log[lo..hi] */
-	uint32_t got_color, got_slot;   /* 99: no known backend */
+	__u32 lo, hi;                   /* generations live around the packet */
+	__u32 color, slot;              /* what it got; NB: no known backend */
 	struct flow_key key;
 };
 
-typedef void (*choice_fn)(const struct flow_key *k, uint64_t word, uint32_t *color,
-			  uint32_t *slot);
-
-/* Packet number n: a fresh client per packet, 10.64.0.0/10 x 256 ports. */
-static void send_probe(int xdp_fd, uint64_t n, struct probe *p)
+/* The backend a rewritten frame was sent to, by address and port. */
+static void identify(const uint8_t *out, struct probe *p)
 {
-	struct frame_spec s = { .family = 4, .proto = IPPROTO_TCP,
-				.tcp_flags = 0x02, .payload_len = 0 };
+	p->color = p->slot = NB;
+	for (__u32 c = 0; c < BGXDP_COLORS; c++)
+		for (__u32 n = 0; n < NB; n++)
+			if (!memcmp(out + 14 + 16, backends[c][n].addr, 4) &&
+			    !memcmp(out + 34 + 2, &backends[c][n].port, 2)) {
+				p->color = c;
+				p->slot = n;
+			}
+}
+
+/* Packet number n: a fresh client per packet, 10.64.0.0/10 x 256 ports.
+ * NULL, or what went wrong (the caller stops the writers first: no cmocka
+ * assertion while they run). */
+static const char *send_probe(int xdp_fd, uint64_t n, struct probe *p)
+{
+	struct frame_spec s = { .family = 4, .proto = IPPROTO_TCP, .tcp_flags = 0x02 };
 	uint8_t in[FRAME_MAX], out[FRAME_MAX];
 	size_t len, out_len;
 	uint32_t ret;
 
-	set_ipv4(s.src, 10, 64 | (n >> 24 & 63), n >> 16 & 0xff, n >> 8 & 0xff);
+	set_ipv4(s.src, 10, (uint8_t)(64 | (n >> 24 & 63)), (uint8_t)(n >> 16),
+		 (uint8_t)(n >> 8));
 	s.sport = (uint16_t)(20000 + (n & 0xff));
 	test_vip_addr(4, s.dst);
 	s.dport = TEST_VIP_PORT;
 	len = build_frame(&s, in);
-
-	p->lo = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
-	assert_int_equal(run_prog(xdp_fd, in, len, out, &out_len, &ret), 0);
-	p->hi = __atomic_load_n(&published, __ATOMIC_ACQUIRE);
-	/* the word after `hi` may already be in the map */
-	if (p->hi + 1 < MAX_WORDS && __atomic_load_n(&word_log[p->hi + 1], __ATOMIC_ACQUIRE))
-		p->hi++;
-
-	p->got_color = p->got_slot = 99;
-	for (uint32_t c = 0; c < BGXDP_COLORS; c++)
-		for (uint32_t sl = 0; sl < TEST_BACKENDS; sl++) {
-			struct backend b;
-
-			test_backend(4, c, sl, &b);
-			if (!memcmp(out + 14 + 16, b.addr, 4) && !memcmp(out + 34 + 2, &b.port, 2)) {
-				p->got_color = c;
-				p->got_slot = sl;
-			}
-		}
-	assert_true(frame_checksums_ok(out, out_len));
-
+	p->lo = cfg_generation(pub_log_word(&plog));
+	if (run_prog(xdp_fd, in, len, out, &out_len, &ret))
+		return "BPF_PROG_TEST_RUN failed";
+	p->hi = cfg_generation(pub_log_word(&plog));
+	if (!frame_checksums_ok(out, out_len))
+		return "a rewritten frame has a wrong checksum";
+	identify(out, p);
 	memset(&p->key, 0, sizeof(p->key));
 	memcpy(p->key.client, s.src, 16);
 	memcpy(p->key.vip, s.dst, 16);
@@ -181,266 +157,331 @@ static void send_probe(int xdp_fd, uint64_t n, struct probe *p)
 	p->key.vip_port = htons(s.dport);
 	p->key.proto = IPPROTO_TCP;
 	p->key.family = BGXDP_FAMILY_IPV4;
+	return NULL;
 }
 
-/* Does some whole word of the probe's window give what the packet got? */
-static bool probe_consistent(const struct probe *p, choice_fn choice)
+/* The window's records, once their writers have logged them. */
+static const char *wait_logged(const struct probe *p)
 {
-	for (uint64_t i = p->lo; i <= p->hi; i++) {
-		uint64_t w = __atomic_load_n(&word_log[i], __ATOMIC_ACQUIRE);
-		uint32_t c, sl;
+	for (__u32 g = p->lo; g <= p->hi; g++)
+		if (!pub_log_wait(&plog, g, LOG_WAIT_NS))
+			return "a generation was published but never logged";
+	return NULL;
+}
 
-		if (!w)
-			continue;
-		choice(&p->key, w, &c, &sl);
-		if (c == p->got_color && sl == p->got_slot)
+/* Does some whole word of the window, with its rings, give what the
+ * packet got? */
+static bool probe_consistent(const struct probe *p)
+{
+	for (__u32 g = p->lo; g <= p->hi; g++) {
+		__u32 c, sl;
+
+		pub_log_choice(&plog, &p->key, &plog.recs[g], &c, &sl);
+		if (c == p->color && sl == p->slot)
 			return true;
 	}
 	return false;
 }
 
-static void test_atomic_publish(void **state)
+/* Across a publish that moved the share and the ring buffers: would a torn
+ * read (the share of the word before, the buffers of the word after) have
+ * put this flow where neither word does? */
+static bool probe_discriminating(const struct probe *p)
 {
-	uint64_t packets = 0, discriminating = 0, bad = 0, max_window = 0;
-	uint64_t narrow = 0;     /* packets whose window held <= 2 words */
-	int xdp_fd = bpf_program__fd(skel->progs.xdp_ingress);
-	pthread_t pub;
-	uint64_t end;
+	const __u64 bufs = CFG_RING_BUFFER(BGXDP_BLUE) | CFG_RING_BUFFER(BGXDP_GREEN);
+	const struct pub_rec *a = &plog.recs[p->lo], *b = &plog.recs[p->lo + 1];
+	struct pub_rec mix = *b;
+	__u32 ca, sa, cb, sb, cm, sm;
 
-	(void)state;
-	word_log[0] = test_word(0);
-	cfg_publish(&config[SVC4], word_log[0]);
-	published = 0;
-	assert_int_equal(pthread_create(&pub, NULL, publisher, NULL), 0);
+	if (p->hi == p->lo)
+		return false;
+	mix.word = (a->word & ~bufs) | (b->word & bufs);
+	pub_log_choice(&plog, &p->key, a, &ca, &sa);
+	pub_log_choice(&plog, &p->key, b, &cb, &sb);
+	pub_log_choice(&plog, &p->key, &mix, &cm, &sm);
+	return (cm != ca || sm != sa) && (cm != cb || sm != sb);
+}
 
-	end = now_ns() + RUN_SECONDS * 1000000000ull;
-	while (now_ns() < end) {
-		struct probe p;
-		uint64_t lo, hi;
+/* ---- the writers -------------------------------------------------------- */
 
-		send_probe(xdp_fd, packets++, &p);
-		lo = p.lo;
-		hi = p.hi;
-		if (hi - lo > max_window)
-			max_window = hi - lo;
-		if (hi - lo <= 1)
-			narrow++;
-		/* Would a torn read (share of one word, ring buffers of its
-		 * neighbour) have put this flow where neither word does? */
-		if (hi > lo) {
-			const uint64_t bufs = CFG_RING_BUFFER(BGXDP_BLUE) |
-					      CFG_RING_BUFFER(BGXDP_GREEN);
-			uint64_t a = __atomic_load_n(&word_log[lo], __ATOMIC_ACQUIRE);
-			uint64_t b = __atomic_load_n(&word_log[lo + 1], __ATOMIC_ACQUIRE);
-			uint64_t mix = (a & ~bufs) | (b & bufs);
-			uint32_t ca, sa, cb, sb, cm, sm;
+static int refused(struct writer *w, int r, const struct bgx_err *e)
+{
+	if (r < 0 && !w->failed[0])
+		snprintf(w->failed, sizeof(w->failed), "%s", e->msg);
+	return r;
+}
 
-			choice(&p.key, a, &ca, &sa);
-			choice(&p.key, b, &cb, &sb);
-			choice(&p.key, mix, &cm, &sm);
-			if ((cm != ca || sm != sa) && (cm != cb || sm != sb))
-				discriminating++;
-		}
-		if (!probe_consistent(&p, choice)) {
-			if (bad < 5)
-				print_message("packet %llu: got color %u slot %u, "
-					      "no word in [%llu..%llu] picks it\n",
-					      (unsigned long long)packets, p.got_color,
-					      p.got_slot, (unsigned long long)lo,
-					      (unsigned long long)hi);
-			bad++;
-		}
+/* Test 1's ring change: backend 1 of each color drained or restored, and a
+ * new share, in one publish. */
+static int update_rings(struct bgx_instance *in, struct writer *w, bool drained,
+			struct bgx_err *e)
+{
+	static struct bgx_service_target t;
+	struct bgx_service_update_result res;
+
+	memset(&t, 0, sizeof(t));
+	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
+		t.n[c] = NB;
+		for (__u32 n = 0; n < NB; n++)
+			t.backends[c][n] = (struct bgx_backend_spec){
+				lib_endpoint_of(&backends[c][n]), 1,
+				n == 1 && drained ? BACKEND_DRAIN : BACKEND_UP };
 	}
-	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-	pthread_join(pub, NULL);
-
-	print_message("atomic config: %llu packets, %llu words published, "
-		      "%llu packets a torn share/buffer read would have misplaced "
-		      "(seen across a publish), "
-		      "%llu packets with a window of <= 2 words (widest %llu), "
-		      "%llu inconsistent\n",
-		      (unsigned long long)packets,
-		      (unsigned long long)published,
-		      (unsigned long long)discriminating,
-		      (unsigned long long)narrow,
-		      (unsigned long long)max_window + 1,
-		      (unsigned long long)bad);
-	assert_true(packets > 1000);
-	assert_true(published > 1000);
-	assert_true(discriminating > 0);
-	assert_int_equal(bad, 0);
+	t.green_bp = w->asked.share;
+	w->asked.state = drained ? BACKEND_DRAIN : BACKEND_UP;
+	return bgx_service_update(in, "web", &t, &res, e);
 }
 
-
-/* ---- 2 and 8 writers, serialized as the CLI is ---------------------------- */
-
-static char lock_dir[] = "/tmp/bgxdp-atomic-XXXXXX";
-static uint64_t publishes[8];           /* per writer */
-
-/* Backend slot of ring slot `rs` in the ring published with generation
- * `gen` for `color`: differs between generations for about half the slots. */
-static uint32_t gen_ring_backend(uint64_t gen, uint32_t color, uint32_t rs)
+/* Multi-writer change: backend 1 or 2 of a color drained or brought up. */
+static int change_state(struct bgx_instance *in, struct writer *w, struct bgx_err *e)
 {
-	return (uint32_t)(((rs * 2654435761u) ^ (uint32_t)(gen * 40503u + color * 7919u)) >> 13) %
-	       TEST_BACKENDS;
+	__u32 c = (__u32)rand_r(&w->seed) % BGXDP_COLORS, n = 1 + (__u32)rand_r(&w->seed) % 2;
+	struct bgx_backend_ref ref = { .service = "web", .color = c,
+				       .ep = lib_endpoint_of(&backends[c][n]) };
+
+	w->asked.change = CHANGE_STATE;
+	w->asked.backend = (__s8)(c * NB + n);
+	w->asked.state = rand_r(&w->seed) % 2 ? BACKEND_DRAIN : BACKEND_UP;
+	return bgx_backend_set_state(in, &ref, w->asked.state, NULL, e);
 }
 
-static void gen_choice(const struct flow_key *k, uint64_t word, uint32_t *color,
-		       uint32_t *slot)
+/* One change under the lock, as one bgxdp command makes it. */
+static int one_change(struct writer *w, struct bgx_instance *in, unsigned long n,
+		      struct bgx_err *e)
 {
-	*color = bgxdp_pick_color(k, word);
-	*slot = gen_ring_backend(cfg_generation(word), *color, bgxdp_pick_ring_slot(k, word));
-}
+	/* One writer: the shares of a stretch stay in one half, the update
+	 * that ends it moves to the other, so the words on either side of a
+	 * ring change mostly send a flow to different colors. */
+	__u32 half = w->single ? (__u32)(n / RING_EVERY % 2) : 0;
+	bool ends = w->single && n % RING_EVERY == RING_EVERY - 1;
 
-static void write_gen_ring(uint64_t gen, uint32_t color, uint32_t buffer)
-{
-	static __thread struct maglev_ring ring;
-	uint32_t idx = ring_index(SVC4, color, buffer);
-
-	for (uint32_t i = 0; i < BGXDP_RING_SIZE; i++)
-		ring.slots[i] = gen_ring_backend(gen, color, i);
-	bpf_map__update_elem(skel->maps.maglev_rings, &idx, 4, &ring, sizeof(ring), 0);
-}
-
-static void *locked_writer(void *arg)
-{
-	uintptr_t id = (uintptr_t)arg;
-	unsigned int seed = (unsigned int)id * 7 + 1;
-	int fd = open(lock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
-		uint64_t cur, gen, w;
-
-		if (flock(fd, LOCK_EX))
-			break;
-		cur = cfg_read(&config[SVC4]);
-		gen = cfg_generation(cur) + 1;
-		if (gen >= MAX_WORDS) {
-			flock(fd, LOCK_UN);
-			break;
-		}
-		/* share and both buffers change every time */
-		w = (test_word(0) | (gen << CFG_GEN_SHIFT) | (rand_r(&seed) % 10001)) |
-		    ((cur & (CFG_RING_BUFFER(BGXDP_BLUE) | CFG_RING_BUFFER(BGXDP_GREEN))) ^
-		     (CFG_RING_BUFFER(BGXDP_BLUE) | CFG_RING_BUFFER(BGXDP_GREEN)));
-		/* As color_prepare_ring(): no packet of the word before
-		 * `cur` may still read the buffers about to be rewritten. */
-		cfg_wait_for_readers();
-		write_gen_ring(gen, BGXDP_BLUE, cfg_ring_buffer(w, BGXDP_BLUE));
-		write_gen_ring(gen, BGXDP_GREEN, cfg_ring_buffer(w, BGXDP_GREEN));
-		__atomic_store_n(&word_log[gen], w, __ATOMIC_RELEASE);
-		cfg_publish(&config[SVC4], w);
-		__atomic_store_n(&published, gen, __ATOMIC_RELEASE);
-		publishes[id]++;
-		flock(fd, LOCK_UN);
-		usleep(50 + rand_r(&seed) % 100);
+	memset(&w->asked, 0, sizeof(w->asked));
+	w->asked.backend = -1;
+	w->asked.share = (__u16)(rand_r(&w->seed) % (BGXDP_SHARE_SCALE + 1));
+	if (w->single)
+		w->asked.share = (__u16)(((half ^ ends) * BGXDP_SHARE_SCALE / 2) +
+					 rand_r(&w->seed) % (BGXDP_SHARE_SCALE / 2));
+	if (ends) {
+		w->asked.change = CHANGE_UPDATE;
+		return update_rings(in, w, half == 0, e);
 	}
-	close(fd);
+	if (!w->single && rand_r(&w->seed) % 2)
+		return change_state(in, w, e);
+	w->asked.change = CHANGE_SHARE;
+	return bgx_share_set(in, "web", w->asked.share, NULL, e);
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct bgx_instance *in = NULL;
+
+	for (unsigned long n = 0; !__atomic_load_n(&stop, __ATOMIC_ACQUIRE); n++) {
+		struct bgx_err e = { 0 };
+		int r;
+
+		/* the single writer keeps its instance (and the lock) open */
+		if (!in && refused(w, bgx_open(pin_dir, BGX_WRITE, &in, &e), &e))
+			break;
+		bgx_set_step_hook(in, log_publish, w);
+		r = one_change(w, in, n, &e);
+		if (!w->single) {
+			bgx_close(in);
+			in = NULL;
+		}
+		if (refused(w, r, &e) || cfg_generation(pub_log_word(&plog)) >= PUB_MAX_GENS - 2)
+			break;
+		usleep(w->single ? 100 : 50 + (useconds_t)(rand_r(&w->seed) % 100));
+	}
+	bgx_close(in);
 	return NULL;
 }
 
-static void run_writers(unsigned int writers)
+/* ---- checks after a run -------------------------------------------------- */
+
+/* Each publish changed exactly what its change asked, on top of the word
+ * before it: the share, or one color's ring buffer, or (an update) the
+ * share and both buffers; both colors always keep a backend. */
+static void check_publishes(__u32 last)
 {
-	uint64_t packets = 0, bad = 0, sum = 0, gaps = 0;
+	const __u64 both = CFG_HAS_BACKENDS(BGXDP_BLUE) | CFG_HAS_BACKENDS(BGXDP_GREEN);
+
+	for (__u32 g = gen0 + 1; g <= last; g++) {
+		const struct pub_rec *r = &plog.recs[g];
+		__u64 prev = plog.recs[g - 1].word, flipped = 0, want;
+
+		if (!r->word)
+			fail_msg("generation %u missing: a publish that did not advance it", g);
+		if (r->change == CHANGE_STATE)
+			flipped = CFG_RING_BUFFER(r->backend / NB);
+		else if (r->change == CHANGE_UPDATE)
+			flipped = CFG_RING_BUFFER(BGXDP_BLUE) | CFG_RING_BUFFER(BGXDP_GREEN);
+		want = cfg_next_generation(prev ^ flipped);
+		if (r->change != CHANGE_STATE)
+			want = cfg_with_share(want, r->share);
+		if (r->word != want || (r->word & both) != both)
+			fail_msg("generation %u: word %#llx after %#llx, expected %#llx (change %u): an update was lost",
+				 g, (unsigned long long)r->word, (unsigned long long)prev,
+				 (unsigned long long)want, r->change);
+	}
+}
+
+/* Every backend's state is the one its last change asked for. */
+static void check_backend_states(__u32 last)
+{
+	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
+		for (__u32 n = 0; n < NB; n++) {
+			__u8 want = BACKEND_UP;
+			__u32 key = backend_index(plog.svc, c, n);
+			struct backend b;
+
+			for (__u32 g = gen0 + 1; g <= last; g++)
+				if (plog.recs[g].change == CHANGE_STATE &&
+				    plog.recs[g].backend == (__s8)(c * NB + n))
+					want = plog.recs[g].state;
+				else if (plog.recs[g].change == CHANGE_UPDATE)
+					want = n == 1 ? plog.recs[g].state : BACKEND_UP;
+			assert_int_equal(bpf_map__lookup_elem(skel->maps.backends, &key,
+							      sizeof(key), &b, sizeof(b), 0), 0);
+			if (b.state != want)
+				fail_msg("%s backend %u ends %u, its last change asked for %u",
+					 c ? "green" : "blue", n, b.state, want);
+		}
+	}
+}
+
+/* ---- the runs ------------------------------------------------------------ */
+
+static void run(unsigned int nwriters)
+{
+	static struct writer w[MAX_WRITERS];
 	int xdp_fd = bpf_program__fd(skel->progs.xdp_ingress);
-	pthread_t th[8];
-	uint64_t end;
+	uint64_t packets = 0, bad = 0, discriminating = 0, widest = 0, end;
+	const char *err = NULL;
+	unsigned long sum = 0;
+	__u32 last;
 
-	/* generation 0: both buffers 0, written with layout 0 */
-	memset(word_log, 0, MAX_WORDS * sizeof(*word_log));
-	word_log[0] = test_word(0);
-	write_gen_ring(0, BGXDP_BLUE, 0);
-	write_gen_ring(0, BGXDP_GREEN, 0);
-	cfg_publish(&config[SVC4], word_log[0]);
-	published = 0;
 	stop = 0;
-	memset(publishes, 0, sizeof(publishes));
-	assert_non_null(mkdtemp(lock_dir));
-	for (uintptr_t i = 0; i < writers; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, locked_writer, (void *)i), 0);
-
+	memset(w, 0, sizeof(w));
+	for (unsigned int i = 0; i < nwriters; i++) {
+		w[i].seed = i * 7 + 1;
+		w[i].single = nwriters == 1;
+		assert_int_equal(pthread_create(&w[i].thread, NULL, writer_main, &w[i]), 0);
+	}
 	end = now_ns() + RUN_SECONDS * 1000000000ull;
 	while (now_ns() < end) {
 		struct probe p;
 
-		send_probe(xdp_fd, packets++, &p);
-		if (!probe_consistent(&p, gen_choice)) {
-			if (bad < 5)
-				print_message("%u writers, packet %llu: got color %u slot %u, no word "
-					      "of generations %llu..%llu with its ring picks it\n",
-					      writers, (unsigned long long)packets, p.got_color,
-					      p.got_slot, (unsigned long long)p.lo,
-					      (unsigned long long)p.hi);
-			bad++;
-		}
+		if ((err = send_probe(xdp_fd, packets++, &p)) || (err = wait_logged(&p)))
+			break;
+		if (p.hi - p.lo > widest)
+			widest = p.hi - p.lo;
+		discriminating += probe_discriminating(&p);
+		if (!probe_consistent(&p) && bad++ < 5)
+			print_message("%u writer(s), packet %llu: got color %u slot %u, no word of generations %u..%u with its rings picks it\n",
+				      nwriters, (unsigned long long)packets, p.color, p.slot, p.lo,
+				      p.hi);
 	}
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-	for (unsigned int i = 0; i < writers; i++)
-		pthread_join(th[i], NULL);
-	rmdir(lock_dir);
-	memcpy(lock_dir + strlen(lock_dir) - 6, "XXXXXX", 6);
-
-	for (unsigned int i = 0; i < writers; i++)
-		sum += publishes[i];
-	for (uint64_t g = 1; g <= published; g++)
-		gaps += cfg_generation(word_log[g]) != g;
-	print_message("%u writers: %llu packets, %llu publishes (%llu", writers,
-		      (unsigned long long)packets, (unsigned long long)sum,
-		      (unsigned long long)publishes[0]);
-	for (unsigned int i = 1; i < writers; i++)
-		print_message(" + %llu", (unsigned long long)publishes[i]);
-	print_message("), last generation %llu, %llu generations missing, %llu packets "
-		      "inconsistent\n", (unsigned long long)published,
-		      (unsigned long long)gaps, (unsigned long long)bad);
+	for (unsigned int i = 0; i < nwriters; i++)
+		pthread_join(w[i].thread, NULL);
+	if (err)
+		fail_msg("%u writer(s), packet %llu: %s", nwriters, (unsigned long long)packets, err);
+	for (unsigned int i = 0; i < nwriters; i++) {
+		if (w[i].failed[0])
+			fail_msg("writer %u: a library call failed: %s", i, w[i].failed);
+		sum += w[i].publishes;
+	}
+	last = cfg_generation(pub_log_word(&plog));
+	print_message("%u writer(s): %llu packets, %lu publishes (%lu", nwriters,
+		      (unsigned long long)packets, sum, w[0].publishes);
+	for (unsigned int i = 1; i < nwriters; i++)
+		print_message(" + %lu", w[i].publishes);
+	print_message("), generations %u..%u, %d distinct rings, %llu packets a torn share/buffer read would have misplaced, widest window %llu, %llu inconsistent\n",
+		      gen0, last, plog.nrings, (unsigned long long)discriminating,
+		      (unsigned long long)widest + 1, (unsigned long long)bad);
+	assert_int_equal(plog.errors, 0);
+	assert_int_equal(plog.duplicates, 0);
 	assert_true(packets > 1000);
-	for (unsigned int i = 0; i < writers; i++)
-		assert_true(publishes[i] > 0);             /* they really contended */
-	assert_int_equal(sum, published);                /* one generation per publish */
-	assert_int_equal(cfg_generation(cfg_read(&config[SVC4])), published);
-	assert_int_equal(gaps, 0);
+	for (unsigned int i = 0; i < nwriters; i++)
+		assert_true(w[i].publishes > 0);        /* they really contended */
+	assert_int_equal(sum, last - gen0);             /* one generation per publish */
+	check_publishes(last);
+	check_backend_states(last);
 	assert_int_equal(bad, 0);
+	if (nwriters == 1)
+		assert_true(discriminating > 0);
+}
+
+static void test_atomic_publish(void **state)
+{
+	(void)state;
+	run(1);
 }
 
 static void test_two_writers(void **state)
 {
 	(void)state;
-	run_writers(2);
+	run(2);
 }
 
 static void test_eight_writers(void **state)
 {
 	(void)state;
-	run_writers(8);
+	run(MAX_WRITERS);
+}
+
+/* web: 10.0.0.1:80, blue 10.1.0.10-12, green 10.2.0.10-12, all new flows
+ * blue; backend n in slot n. */
+static void configure(void)
+{
+	struct endpoint vip = lib_endpoint("10.0.0.1:80");
+	struct bgx_instance *in = lib_open_pinned(pin_dir);
+	struct pub_rec initial = { .backend = -1 };
+
+	lib_service_add(in, "web", &vip, NULL, IPPROTO_TCP, false);
+	for (__u32 c = 0; c < BGXDP_COLORS; c++) {
+		for (__u32 n = 0; n < NB; n++) {
+			struct endpoint ep;
+			struct backend got;
+			__u32 key;
+
+			test_backend(4, (int)c, (int)n, &backends[c][n]);
+			ep = lib_endpoint_of(&backends[c][n]);
+			lib_backend_add(in, "web", c, &ep, 1);
+			plog.svc = lib_service_id(in, "web");
+			key = backend_index(plog.svc, c, n);
+			assert_int_equal(bpf_map__lookup_elem(skel->maps.backends, &key, sizeof(key),
+							      &got, sizeof(got), 0), 0);
+			assert_memory_equal(&got, &backends[c][n], sizeof(got));
+		}
+	}
+	bgx_close(in);
+	gen0 = cfg_generation(pub_log_word(&plog));
+	pub_log_record(&plog, &initial);
+	assert_int_equal(plog.errors, 0);
 }
 
 static int setup(void **state)
 {
-	size_t size = (BGXDP_MAX_SERVICES * sizeof(uint64_t) + 4095) & ~4095ul;
-	void *p;
-
 	(void)state;
 	skel = bgxdp__open_and_load();
-	if (!skel)
-		return -1;
-	if (test_populate(skel, test_word(0)))
-		return -1;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 bpf_map__fd(skel->maps.svc_config), 0);
-	if (p == MAP_FAILED)
-		return -1;
-	config = p;
-	word_log = calloc(MAX_WORDS, sizeof(*word_log));
-	return word_log ? 0 : -1;
+	assert_non_null(skel);
+	assert_int_equal(lib_pin_maps(skel->obj, "bgxac", pin_dir, sizeof(pin_dir)), 0);
+	assert_int_equal(pub_log_init(&plog, skel), 0);
+	configure();
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	munmap((void *)config, 4096);
-	free(word_log);
-	bgxdp__destroy(skel);
+	pub_log_free(&plog);
+	if (skel) {
+		lib_unpin_maps(skel->obj, pin_dir);
+		bgxdp__destroy(skel);
+	}
+	skel = NULL;
 	return 0;
 }
 
@@ -453,7 +494,7 @@ int main(void)
 	};
 
 	if (geteuid() != 0) {
-		fprintf(stderr, "test_atomic_config: needs root for BPF_PROG_TEST_RUN; skipping\n");
+		fprintf(stderr, "test_atomic_config: needs root (BPF_PROG_TEST_RUN, bpffs); skipping\n");
 		return 77;
 	}
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,7 +28,6 @@
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
@@ -41,6 +40,7 @@
 #include "libbgxdp.h"
 #include "maglev.h"
 #include "helpers_cp.h"
+#include "helpers_lib.h"
 
 static struct bgxdp *skel;
 static char pin_dir[64];
@@ -49,32 +49,20 @@ static char pin_dir[64];
 
 static void instance_up(void)
 {
-	struct bpf_map *map;
-
-	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/bgxcp-%d", getpid());
 	skel = bgxdp__open();
 	assert_non_null(skel);
 	assert_int_equal(bpf_map__set_max_entries(skel->maps.flows, 4096), 0);
 	assert_int_equal(bgxdp__load(skel), 0);
-	assert_int_equal(mkdir(pin_dir, 0700), 0);
-	bpf_object__for_each_map(map, skel->obj) {
-		char path[128];
-
-		if (bpf_map__name(map)[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
-		assert_int_equal(bpf_map__pin(map, path), 0);
-	}
+	assert_int_equal(lib_pin_maps(skel->obj, "bgxcp", pin_dir, sizeof(pin_dir)), 0);
 }
 
 static void instance_down(void)
 {
 	if (skel) {
-		bpf_object__unpin_maps(skel->obj, NULL);
+		lib_unpin_maps(skel->obj, pin_dir);
 		bgxdp__destroy(skel);
 		skel = NULL;
 	}
-	rmdir(pin_dir);
 }
 
 static struct bgx_instance *open_write(void)

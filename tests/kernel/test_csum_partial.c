@@ -52,7 +52,7 @@
 #define DEV_B "cs_b"
 #define CAPTURE_TRIES 50         /* frames read per case, at most */
 
-static struct bgxdp *skel;
+static struct test_dp dp;
 static int capture_fd = -1;
 static uint16_t next_port = 45000;
 
@@ -94,7 +94,7 @@ static int attach_tc(void)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)if_nametoindex(DEV_A),
 		    .attach_point = BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(skel->progs.tc_egress));
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = dp.tc_fd);
 	int r = bpf_tc_hook_create(&hook);
 
 	if (r && r != -EEXIST)
@@ -142,8 +142,8 @@ static int setup(void **state)
 	if (sh("ip neigh add 192.168.1.2 lladdr %s dev " DEV_A " nud permanent", mac) ||
 	    sh("ip -6 neigh add 2001:db8::c1 lladdr %s dev " DEV_A " nud permanent", mac))
 		return -1;
-	skel = bgxdp__open_and_load();
-	if (!skel || test_populate(skel, test_word(0)) || attach_tc() || open_capture()) {
+	test_dp_up(&dp);
+	if (attach_tc() || open_capture()) {
 		fprintf(stderr, "test_csum_partial: set-up failed: %s\n", strerror(errno));
 		return -1;
 	}
@@ -155,11 +155,13 @@ static int teardown(void **state)
 	(void)state;
 	if (capture_fd >= 0)
 		close(capture_fd);
-	bgxdp__destroy(skel);
+	test_dp_down(&dp);
 	return 0;
 }
 
-/* The flow of client port `cport` to blue backend 0, as if established. */
+/* The flow of client port `cport` to blue backend 0, as if established:
+ * written as fleet sync writes a peer's flow (flow state, not
+ * configuration), since this client never sends anything. */
 static void add_flow(int family, int proto, uint16_t cport)
 {
 	struct frame_spec s = test_client(family, proto, cport);
@@ -171,10 +173,10 @@ static void add_flow(int family, int proto, uint16_t cport)
 	memcpy(fv.backend, b.addr, 16);
 	fv.backend_port = b.port;
 	fv.color = BGXDP_BLUE;
-	fv.service_id = family == 4 ? SVC4 : SVC6;
+	fv.service_id = (uint16_t)test_svc(&dp, family, proto);
 	fv.last_seen_ns = test_now_ns();
 	test_flow_key(&s, &k);
-	assert_int_equal(bpf_map__update_elem(skel->maps.flows, &k, sizeof(k), &fv,
+	assert_int_equal(bpf_map__update_elem(dp.skel->maps.flows, &k, sizeof(k), &fv,
 					      sizeof(fv), 0), 0);
 }
 

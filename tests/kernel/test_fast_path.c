@@ -34,6 +34,8 @@
 #include "bgxdp.skel.h"
 #include "helpers_frames.h"
 #include "helpers_dp.h"
+#include "helpers_lib.h"
+#include "libbgxdp.h"
 
 #define IN_DEV  "fp_in"
 #define OUT_DEV "fp_out"
@@ -44,7 +46,8 @@ static int mac_generation;
 /* Longer than NEXT_HOP_TTL_NS: every cached next hop is stale after it. */
 #define AFTER_NEXT_HOP_TTL_US (2 * NEXT_HOP_TTL_NS / 1000)
 
-static struct bgxdp *skel;
+static struct test_dp dp;
+static char pin_dir[64];
 static int xdp_fd;
 static unsigned int in_ifindex, out_ifindex;
 static uint8_t out_mac[6];
@@ -81,23 +84,31 @@ static int read_mac(const char *dev, uint8_t mac[6])
 	return 0;
 }
 
+/* The fast path through the library, as `bgxdp attach --fast-path` sets
+ * it: on with fp_out as its device, or off. */
 static int set_fast_path(bool on)
 {
-	struct instance_settings st = { .flags = on ? SETTINGS_FAST_PATH : 0 };
-	uint32_t zero = 0;
+	struct bgx_err e = { 0 };
+	__u32 dev = out_ifindex;
 
-	return bpf_map__update_elem(skel->maps.settings, &zero, sizeof(zero),
-				    &st, sizeof(st), 0);
+	if (bgx_fast_path_set(pin_dir, &dev, on ? 1 : 0, &e)) {
+		fprintf(stderr, "test_fast_path: %s\n", e.msg);
+		return -1;
+	}
+	return 0;
 }
 
+/* The fast path on, fp_out listed or not (fp_in only: the FIB's answer,
+ * fp_out, is then an interface the fast path may not redirect to). */
 static int set_tx_port(bool listed)
 {
-	uint32_t ifindex = out_ifindex;
+	struct bgx_err e = { 0 };
+	__u32 dev = listed ? out_ifindex : in_ifindex;
 
-	if (listed)
-		return bpf_map__update_elem(skel->maps.tx_ports, &ifindex, 4,
-					    &ifindex, 4, 0);
-	bpf_map__delete_elem(skel->maps.tx_ports, &ifindex, 4, 0);
+	if (bgx_fast_path_set(pin_dir, &dev, 1, &e)) {
+		fprintf(stderr, "test_fast_path: %s\n", e.msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -132,14 +143,11 @@ static int setup(void **state)
 		return -1;
 	}
 
-	skel = bgxdp__open_and_load();
-	if (!skel) {
-		fprintf(stderr, "test_fast_path: cannot load the data plane\n");
-		return -1;
-	}
-	xdp_fd = bpf_program__fd(skel->progs.xdp_ingress);
-	if (test_populate(skel, test_word(0)) || set_fast_path(true) || set_tx_port(true)) {
-		fprintf(stderr, "test_fast_path: cannot fill the maps: %s\n", strerror(errno));
+	test_dp_up(&dp);
+	xdp_fd = dp.xdp_fd;
+	/* bgx_fast_path_set() works on a pinned instance, as the CLI's. */
+	if (lib_pin_maps(dp.skel->obj, "bgxfp", pin_dir, sizeof(pin_dir)) || set_fast_path(true)) {
+		lib_unpin_maps(dp.skel->obj, pin_dir);
 		return -1;
 	}
 	return 0;
@@ -148,8 +156,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	bgxdp__destroy(skel);
-	skel = NULL;
+	lib_unpin_maps(dp.skel ? dp.skel->obj : NULL, pin_dir);
+	if (dp.skel)
+		test_dp_down(&dp);
 	/* The namespace goes away with the process; the veth pair with it. */
 	return 0;
 }

@@ -28,28 +28,26 @@
 #include "helpers_frames.h"
 #include "helpers_dp.h"
 #include "helpers_flow.h"
+#include "helpers_lib.h"
 
+static struct test_dp dp;
 static struct bgxdp *skel;
 static int xdp_fd, tc_fd;
-static const uint64_t green_word = CFG_CONFIGURED | CFG_HAS_BACKENDS(BGXDP_BLUE) |
-				   CFG_HAS_BACKENDS(BGXDP_GREEN) | 10000 |
-				   CFG_RING_BUFFER(BGXDP_GREEN);
 
 static int setup(void **state)
 {
 	(void)state;
-	skel = bgxdp__open_and_load();
-	if (!skel)
-		return -1;
-	xdp_fd = bpf_program__fd(skel->progs.xdp_ingress);
-	tc_fd = bpf_program__fd(skel->progs.tc_egress);
-	return test_populate(skel, test_word(0));
+	test_dp_up(&dp);
+	skel = dp.skel;
+	xdp_fd = dp.xdp_fd;
+	tc_fd = dp.tc_fd;
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	bgxdp__destroy(skel);
+	test_dp_down(&dp);
 	skel = NULL;
 	return 0;
 }
@@ -67,7 +65,7 @@ static void test_syn_only_halfopen(void **state)
 		uint32_t c, slot;
 		uint64_t t0, t1;
 
-		test_expected_backend(&s, test_word(0), &b, &c, &slot);
+		test_expected_backend(skel, &s, &b, &c, &slot);
 		t0 = test_now_ns();
 		test_expect_to(xdp_fd, &s, &b);
 		t1 = test_now_ns();
@@ -80,7 +78,7 @@ static void test_syn_only_halfopen(void **state)
 		assert_int_equal(hv.flow.color, c);
 		assert_int_equal(hv.flow.backend_slot, slot);
 		assert_int_equal(hv.flow.state, FLOW_OPEN);
-		sum_color(skel, color_index(f == 4 ? SVC4 : SVC6, c), &cc);
+		sum_color(skel, color_index(test_svc(&dp, f, IPPROTO_TCP), c), &cc);
 		assert_int_equal(cc.flows_created, 1);
 		assert_int_equal(cc.syns_to_backend, 1);
 		assert_int_equal(cc.flows_promoted, 0);
@@ -101,7 +99,7 @@ static void test_ack_promotes(void **state)
 		struct backend b;
 		uint32_t c, slot;
 
-		test_expected_backend(&s, test_word(0), &b, &c, &slot);
+		test_expected_backend(skel, &s, &b, &c, &slot);
 		test_expect_to(xdp_fd, &s, &b);
 		r = test_reply(&s, &b, TCP_SYN | TCP_ACK);
 		r.seq = 0xfffffff0;             /* + 1 must wrap as TCP does */
@@ -125,7 +123,7 @@ static void test_ack_promotes(void **state)
 		assert_int_equal(fv.color, c);
 		assert_int_equal(fv.backend_slot, slot);
 		assert_int_equal(fv.state, FLOW_OPEN);
-		sum_color(skel, color_index(f == 4 ? SVC4 : SVC6, c), &cc);
+		sum_color(skel, color_index(test_svc(&dp, f, IPPROTO_TCP), c), &cc);
 		assert_int_equal(cc.flows_promoted, 1);
 		test_expect_to(xdp_fd, &s, &b);              /* established from now on */
 		assert_true(test_in_flows(skel, &s, NULL));
@@ -133,19 +131,26 @@ static void test_ack_promotes(void **state)
 }
 
 /* A flip between the SYN and the ACK: the ACK goes where the SYN went
- * (blue), and the promoted flow keeps it; a new SYN goes green. */
+ * (blue), and the promoted flow keeps it; a new SYN goes green, to the
+ * ring green's live buffer holds (a green backend was drained before the
+ * flip, so the inactive buffer still holds the ring with it). */
 static void test_flip_between_syn_and_ack(void **state)
 {
 	struct frame_spec s = test_client(4, IPPROTO_TCP, 1002), n, r;
 	struct backend blue, green;
+	struct endpoint drained;
 	struct flow_value fv;
 	uint32_t c, slot;
 
 	(void)state;
-	test_expected_backend(&s, test_word(0), &blue, &c, &slot);
+	test_expected_backend(skel, &s, &blue, &c, &slot);
 	assert_int_equal(c, BGXDP_BLUE);
 	test_expect_to(xdp_fd, &s, &blue);
-	assert_int_equal(test_set_word(skel, SVC4, green_word), 0);
+	test_backend(4, BGXDP_GREEN, 1, &green);
+	drained = lib_endpoint_of(&green);
+	lib_backend_state(dp.in, test_svc_name(4, IPPROTO_TCP), BGXDP_GREEN, &drained,
+			  BACKEND_DRAIN);
+	test_share(&dp, 4, IPPROTO_TCP, BGXDP_SHARE_SCALE);
 	r = test_reply(&s, &blue, TCP_SYN | TCP_ACK);
 	r.seq = 5;
 	test_expect_reply(tc_fd, &r, &s);
@@ -159,8 +164,10 @@ static void test_flip_between_syn_and_ack(void **state)
 	test_expect_to(xdp_fd, &s, &blue);
 
 	n = test_client(4, IPPROTO_TCP, 1003);
-	test_expected_backend(&n, green_word, &green, &c, &slot);
+	n.sport = test_port_telling_buffers(skel, &n);
+	test_expected_backend(skel, &n, &green, &c, &slot);
 	assert_int_equal(c, BGXDP_GREEN);
+	assert_int_equal(slot, 0);                      /* 1 is drained */
 	test_expect_to(xdp_fd, &n, &green);
 }
 
@@ -175,7 +182,7 @@ static void test_udp_promotion(void **state)
 		struct backend b;
 		uint32_t c, slot;
 
-		test_expected_backend(&u, test_word(0), &b, &c, &slot);
+		test_expected_backend(skel, &u, &b, &c, &slot);
 		test_expect_to(xdp_fd, &u, &b);
 		test_expect_to(xdp_fd, &u, &b);              /* no answer yet */
 		assert_true(test_in_halfopen(skel, &u, &hv));
@@ -207,17 +214,17 @@ static void test_lost_entry_recovers(void **state)
 	(void)state;
 	s.tcp_flags = TCP_ACK;
 	s.ack = 777;
-	test_expected_backend(&s, test_word(0), &b, &c, &slot);
-	sum_color(skel, color_index(SVC4, c), &before);
+	test_expected_backend(skel, &s, &b, &c, &slot);
+	sum_color(skel, color_index(test_svc(&dp, 4, IPPROTO_TCP), c), &before);
 	test_expect_to(xdp_fd, &s, &b);
-	sum_color(skel, color_index(SVC4, c), &after);
+	sum_color(skel, color_index(test_svc(&dp, 4, IPPROTO_TCP), c), &after);
 	assert_int_equal(after.flows_lost - before.flows_lost, 1);
 	assert_true(test_in_halfopen(skel, &s, &hv));
 	assert_int_equal(hv.flags, 0);
 
 	r = test_reply(&s, &b, TCP_RST | TCP_ACK);
 	test_expect_reply(tc_fd, &r, &s);
-	sum_backend(skel, backend_index(SVC4, c, slot), &bc);
+	sum_backend(skel, backend_index(test_svc(&dp, 4, IPPROTO_TCP), c, slot), &bc);
 	assert_int_equal(bc.resets, 1);
 	test_expect_to(xdp_fd, &s, &b);
 	assert_false(test_in_flows(skel, &s, NULL));
@@ -228,7 +235,7 @@ static void test_lost_entry_recovers(void **state)
 	test_expect_to(xdp_fd, &s, &b);
 	assert_true(test_in_flows(skel, &s, NULL));
 	assert_false(test_in_halfopen(skel, &s, NULL));
-	sum_color(skel, color_index(SVC4, c), &after);
+	sum_color(skel, color_index(test_svc(&dp, 4, IPPROTO_TCP), c), &after);
 	assert_int_equal(after.flows_lost - before.flows_lost, 1);
 }
 
@@ -243,7 +250,7 @@ static void test_rst_fin_both_tables(void **state)
 	uint32_t c, slot;
 
 	(void)state;
-	test_expected_backend(&s, test_word(0), &blue, &c, &slot);
+	test_expected_backend(skel, &s, &blue, &c, &slot);
 	test_expect_to(xdp_fd, &s, &blue);
 	s.tcp_flags = TCP_RST;
 	test_expect_to(xdp_fd, &s, &blue);
@@ -252,9 +259,9 @@ static void test_rst_fin_both_tables(void **state)
 	s.tcp_flags = TCP_ACK;                  /* closing still forwards */
 	test_expect_to(xdp_fd, &s, &blue);
 	/* A new SYN on the closing half-open flow picks again (green now). */
-	assert_int_equal(test_set_word(skel, SVC6, green_word), 0);
+	test_share(&dp, 6, IPPROTO_TCP, BGXDP_SHARE_SCALE);
 	s.tcp_flags = TCP_SYN;
-	test_expected_backend(&s, green_word, &green, &c, &slot);
+	test_expected_backend(skel, &s, &green, &c, &slot);
 	test_expect_to(xdp_fd, &s, &green);
 	assert_true(test_in_halfopen(skel, &s, &hv));
 	assert_int_equal(hv.flow.state, FLOW_OPEN);
@@ -267,10 +274,10 @@ static void test_rst_fin_both_tables(void **state)
 	test_expect_to(xdp_fd, &s, &green);
 	assert_true(test_in_flows(skel, &s, &fv));
 	assert_int_equal(fv.state, FLOW_CLOSING);
-	assert_int_equal(test_set_word(skel, SVC6, test_word(0)), 0);
+	test_share(&dp, 6, IPPROTO_TCP, 0);
 	s.tcp_flags = TCP_SYN;
 	s.ack = 0;
-	test_expected_backend(&s, test_word(0), &blue, &c, &slot);
+	test_expected_backend(skel, &s, &blue, &c, &slot);
 	test_expect_to(xdp_fd, &s, &blue);
 	assert_false(test_in_flows(skel, &s, NULL));
 	assert_true(test_in_halfopen(skel, &s, &hv));
@@ -295,47 +302,39 @@ static void age_halfopen(const struct frame_spec *s, uint64_t ns)
 static void test_halfopen_idle_timeouts(void **state)
 {
 	const uint64_t over = 2000000000ull;
-	struct frame_spec t = test_client(4, IPPROTO_TCP, 1006);
-	struct frame_spec x = test_client(4, IPPROTO_TCP, 1007);
-	struct frame_spec u = test_client(6, IPPROTO_UDP, 1008);
-	struct backend blue, green;
+	struct frame_spec flows[3] = {
+		test_client(4, IPPROTO_TCP, 1006),
+		test_client(4, IPPROTO_TCP, 1007),      /* closed by a FIN */
+		test_client(6, IPPROTO_UDP, 1008),
+	};
+	const uint64_t idle[3] = { HALFOPEN_TCP_IDLE_NS, FLOW_TCP_CLOSING_NS, FLOW_UDP_IDLE_NS };
+	struct backend first[3], green;
 	uint32_t c, slot;
 
 	(void)state;
 	for (int i = 0; i < 3; i++) {
-		struct frame_spec *s = i == 0 ? &t : i == 1 ? &x : &u;
-
-		test_expected_backend(s, test_word(0), &blue, &c, &slot);
-		test_expect_to(xdp_fd, s, &blue);
+		test_expected_backend(skel, &flows[i], &first[i], &c, &slot);
+		assert_int_equal(c, BGXDP_BLUE);
+		test_expect_to(xdp_fd, &flows[i], &first[i]);
 	}
-	x.tcp_flags = TCP_FIN | TCP_ACK;
-	test_expected_backend(&x, test_word(0), &blue, &c, &slot);
-	test_expect_to(xdp_fd, &x, &blue);
-	assert_int_equal(test_set_word(skel, SVC4, green_word), 0);
-	assert_int_equal(test_set_word(skel, SVC6, green_word), 0);
+	flows[1].tcp_flags = TCP_FIN | TCP_ACK;
+	test_expect_to(xdp_fd, &flows[1], &first[1]);
+	test_share(&dp, 4, IPPROTO_TCP, BGXDP_SHARE_SCALE);
+	test_share(&dp, 6, IPPROTO_UDP, BGXDP_SHARE_SCALE);
 
 	/* Just under the timeouts: still the first pick. */
-	age_halfopen(&t, HALFOPEN_TCP_IDLE_NS - over);
-	age_halfopen(&x, FLOW_TCP_CLOSING_NS - over);
-	age_halfopen(&u, FLOW_UDP_IDLE_NS - over);
-	t.tcp_flags = TCP_ACK;
-	x.tcp_flags = TCP_ACK;
+	flows[0].tcp_flags = TCP_ACK;
+	flows[1].tcp_flags = TCP_ACK;
 	for (int i = 0; i < 3; i++) {
-		struct frame_spec *s = i == 0 ? &t : i == 1 ? &x : &u;
-
-		test_expected_backend(s, test_word(0), &blue, &c, &slot);
-		test_expect_to(xdp_fd, s, &blue);
+		age_halfopen(&flows[i], idle[i] - over);
+		test_expect_to(xdp_fd, &flows[i], &first[i]);
 	}
 	/* Past them: picked again. */
-	age_halfopen(&t, HALFOPEN_TCP_IDLE_NS + over);
-	age_halfopen(&x, FLOW_TCP_CLOSING_NS + over);
-	age_halfopen(&u, FLOW_UDP_IDLE_NS + over);
 	for (int i = 0; i < 3; i++) {
-		struct frame_spec *s = i == 0 ? &t : i == 1 ? &x : &u;
-
-		test_expected_backend(s, green_word, &green, &c, &slot);
+		age_halfopen(&flows[i], idle[i] + over);
+		test_expected_backend(skel, &flows[i], &green, &c, &slot);
 		assert_int_equal(c, BGXDP_GREEN);
-		test_expect_to(xdp_fd, s, &green);
+		test_expect_to(xdp_fd, &flows[i], &green);
 	}
 }
 
@@ -350,17 +349,19 @@ static void test_established_idle_timeout(void **state)
 	uint32_t c, slot;
 
 	(void)state;
-	test_expected_backend(&s, test_word(0), &blue, &c, &slot);
+	test_expected_backend(skel, &s, &blue, &c, &slot);
 	assert_int_equal(test_handshake(skel, xdp_fd, tc_fd, &s, &blue, 1), 0);
 	test_flow_key(&s, &k);
 	assert_int_equal(test_flows_get(skel, &k, &fv), 0);
+	/* idle that long: its clock set back (flow state, not configuration) */
 	fv.last_seen_ns = test_now_ns() - FLOW_TCP_IDLE_NS - 2000000000ull;
 	assert_int_equal(bpf_map__update_elem(skel->maps.flows, &k, sizeof(k), &fv,
 					      sizeof(fv), 0), 0);
-	assert_int_equal(test_set_word(skel, SVC4, green_word), 0);
+	test_share(&dp, 4, IPPROTO_TCP, BGXDP_SHARE_SCALE);
 	s.tcp_flags = TCP_ACK;
 	s.ack = 2;
-	test_expected_backend(&s, green_word, &green, &c, &slot);
+	test_expected_backend(skel, &s, &green, &c, &slot);
+	assert_int_equal(c, BGXDP_GREEN);
 	test_expect_to(xdp_fd, &s, &green);
 	assert_false(test_in_flows(skel, &s, NULL));
 	assert_true(test_in_halfopen(skel, &s, NULL));
@@ -378,7 +379,7 @@ static void test_direct_syn_drops_halfopen(void **state)
 	uint32_t c, slot;
 
 	(void)state;
-	test_expected_backend(&s, test_word(0), &b, &c, &slot);
+	test_expected_backend(skel, &s, &b, &c, &slot);
 	test_expect_to(xdp_fd, &s, &b);
 	d = s;
 	memcpy(d.dst, b.addr, 16);

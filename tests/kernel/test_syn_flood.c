@@ -29,27 +29,26 @@
 #define FLOOD_SECONDS   60
 #define ESTABLISHED     500
 
+static struct test_dp dp;
 static struct bgxdp *skel;
 static int xdp_fd, tc_fd;
-static const uint64_t green_word = CFG_CONFIGURED | CFG_HAS_BACKENDS(BGXDP_BLUE) |
-				   CFG_HAS_BACKENDS(BGXDP_GREEN) | 10000 |
-				   CFG_RING_BUFFER(BGXDP_GREEN);
+/* Each established flow's backend, as picked before the flip. */
+static struct backend picked[ESTABLISHED];
 
 static int setup(void **state)
 {
 	(void)state;
-	skel = bgxdp__open_and_load();
-	if (!skel)
-		return -1;
-	xdp_fd = bpf_program__fd(skel->progs.xdp_ingress);
-	tc_fd = bpf_program__fd(skel->progs.tc_egress);
-	return test_populate(skel, test_word(0));
+	test_dp_up(&dp);
+	skel = dp.skel;
+	xdp_fd = dp.xdp_fd;
+	tc_fd = dp.tc_fd;
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	bgxdp__destroy(skel);
+	test_dp_down(&dp);
 	skel = NULL;
 	return 0;
 }
@@ -100,32 +99,40 @@ static long syn_flood(long n, double seconds)
 static void test_flood_keeps_established(void **state)
 {
 	long capacity = (long)bpf_map__max_entries(skel->maps.halfopen) * HALFOPEN_WAYS;
-	struct color_counters before[2], after[2];
+	struct color_counters before[4], after[4];
 	struct frame_spec s;
 	struct backend b;
 	uint32_t c, slot;
 	long sent, evicted = 0, lost = 0;
+	/* (service, color) slots: IPv4 blue, green, IPv6 blue, green */
+	const __u32 slots[4] = {
+		color_index(test_svc(&dp, 4, IPPROTO_TCP), BGXDP_BLUE),
+		color_index(test_svc(&dp, 4, IPPROTO_TCP), BGXDP_GREEN),
+		color_index(test_svc(&dp, 6, IPPROTO_TCP), BGXDP_BLUE),
+		color_index(test_svc(&dp, 6, IPPROTO_TCP), BGXDP_GREEN),
+	};
 
 	(void)state;
 	for (int i = 0; i < ESTABLISHED; i++) {
 		s = test_client(i % 2 ? 6 : 4, IPPROTO_TCP, (uint16_t)(20000 + i));
-		test_expected_backend(&s, test_word(0), &b, &c, &slot);
-		assert_int_equal(test_handshake(skel, xdp_fd, tc_fd, &s, &b,
+		test_expected_backend(skel, &s, &picked[i], &c, &slot);
+		assert_int_equal(c, BGXDP_BLUE);
+		assert_int_equal(test_handshake(skel, xdp_fd, tc_fd, &s, &picked[i],
 						(uint32_t)(1000 + i)), 0);
 	}
-	for (int c4 = 0; c4 < 2; c4++)
-		sum_color(skel, color_index(SVC4, c4), &before[c4]);
-	assert_int_equal(test_set_word(skel, SVC4, green_word), 0);
-	assert_int_equal(test_set_word(skel, SVC6, green_word), 0);
+	for (int i = 0; i < 4; i++)
+		sum_color(skel, slots[i], &before[i]);
+	test_share(&dp, 4, IPPROTO_TCP, BGXDP_SHARE_SCALE);
+	test_share(&dp, 6, IPPROTO_TCP, BGXDP_SHARE_SCALE);
 
 	sent = syn_flood(FLOOD_SYNS, FLOOD_SECONDS);
 	print_message("flood: %ld spoofed SYNs, half-open table of %ld entries\n",
 		      sent, capacity);
 	assert_true(sent > 4 * capacity);
 
-	for (int c4 = 0; c4 < 2; c4++) {
-		sum_color(skel, color_index(SVC4, c4), &after[c4]);
-		evicted += (long)(after[c4].halfopen_evicted - before[c4].halfopen_evicted);
+	for (int i = 0; i < 4; i++) {
+		sum_color(skel, slots[i], &after[i]);
+		evicted += (long)(after[i].halfopen_evicted - before[i].halfopen_evicted);
 	}
 	print_message("flood: %ld live half-open entries displaced\n", evicted);
 	assert_true(evicted >= sent - capacity);
@@ -134,23 +141,22 @@ static void test_flood_keeps_established(void **state)
 		struct flow_value fv;
 
 		s = test_client(i % 2 ? 6 : 4, IPPROTO_TCP, (uint16_t)(20000 + i));
-		test_expected_backend(&s, test_word(0), &b, &c, &slot);
 		assert_true(test_in_flows(skel, &s, &fv));
 		assert_int_equal(fv.color, BGXDP_BLUE);
 		s.tcp_flags = TCP_ACK;
 		s.ack = (uint32_t)(1000 + i) + 1;
-		test_expect_to(xdp_fd, &s, &b);
+		test_expect_to(xdp_fd, &s, &picked[i]);
 	}
-	for (int c4 = 0; c4 < 2; c4++) {
-		sum_color(skel, color_index(SVC4, c4), &after[c4]);
-		lost += (long)(after[c4].flows_lost - before[c4].flows_lost);
+	for (int i = 0; i < 4; i++) {
+		sum_color(skel, slots[i], &after[i]);
+		lost += (long)(after[i].flows_lost - before[i].flows_lost);
 	}
 	assert_int_equal(lost, 0);
 	print_message("flood: all %d established flows kept their blue backend\n",
 		      ESTABLISHED);
 
 	s = test_client(4, IPPROTO_TCP, 30000);
-	test_expected_backend(&s, green_word, &b, &c, &slot);
+	test_expected_backend(skel, &s, &b, &c, &slot);
 	assert_int_equal(c, BGXDP_GREEN);
 	assert_int_equal(test_handshake(skel, xdp_fd, tc_fd, &s, &b, 42), 0);
 }
