@@ -220,6 +220,23 @@ row 2 "color.*'purple'"                   wait drained purple --service web
 row 2 "--timeout '0'"                     wait drained blue --service web --timeout 0
 row 1 "no service named 'nosuch'"         wait drained blue --service nosuch
 row 2 "--since 'soon'"                    history --since soon
+# --- fleet (etcd on a port nobody listens to: nothing can be written) ----------------
+ETCD=http://127.0.0.1:1
+printf 'services:\n  - name: web\n    vip: 10.9.0.1\n' >"$WORK/bad-fleet.yaml"
+printf 'services: []\n' >"$WORK/fleet.yaml"
+printf 'secret\n' >"$WORK/password" && chmod 644 "$WORK/password"
+row 2 "missing required option --etcd"       fleet status --fleet web
+row 2 "missing required option --fleet"      fleet status --etcd "$ETCD"
+row 2 "--fleet 'a/b': bad character '/'"   fleet status --etcd "$ETCD" --fleet a/b
+row 2 "etcd endpoint 'ftp://x'.*http://HOST:PORT" fleet status --etcd ftp://x --fleet web
+row 2 "--etcd-timeout '50ms'"                fleet status --etcd "$ETCD" --fleet web --etcd-timeout 50ms
+row 2 "--etcd-user and --etcd-password-file go together" fleet status --etcd "$ETCD" --fleet web --etcd-user root
+row 2 "--etcd-password-file '.*': mode 0644 lets others in" fleet status --etcd "$ETCD" --fleet web --etcd-user root --etcd-password-file "$WORK/password"
+row 2 "etcd client certificate and key: give both or neither" fleet status --etcd "$ETCD" --fleet web --etcd-cert "$WORK/fleet.yaml"
+row 1 "no endpoint answered"                 fleet status --etcd "$ETCD" --fleet web
+row 2 "missing required option --file"       fleet apply --etcd "$ETCD" --fleet web
+row 2 "bad-fleet\.yaml:3:10: vip '10\.9\.0\.1': missing port" fleet apply -f "$WORK/bad-fleet.yaml" --etcd "$ETCD" --fleet web
+row 1 "no endpoint answered"                 fleet apply -f "$WORK/fleet.yaml" --etcd "$ETCD" --fleet web
 
 # --- global ------------------------------------------------------------------
 row 2 "unknown command 'frobnicate'"         frobnicate

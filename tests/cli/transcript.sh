@@ -49,7 +49,7 @@ script() {
 	for c in attach detach upgrade "service add" "service del" "backend add" "backend del" \
 		"backend drain" "backend up" "backend down" set weight rollback health "rollout start" \
 		"rollout status" "rollout pause" "rollout resume" "rollout promote" "rollout abort" \
-		"wait drained" status stats history metrics agent serve apply export save; do
+		"wait drained" status stats history metrics agent serve apply export save "fleet apply" "fleet status"; do
 		# shellcheck disable=SC2086  # the group and its subcommand are two words
 		run $c --help
 	done

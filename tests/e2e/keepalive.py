@@ -74,7 +74,10 @@ def main():
                         break
                     time.sleep(0.01)
             else:
-                time.sleep(args.interval)
+                # in slices: a long interval still notices --stop at once
+                wake = time.monotonic() + args.interval
+                while time.monotonic() < wake and not os.path.exists(args.stop):
+                    time.sleep(min(0.1, args.interval))
     except Exception as e:
         res["errors"] += 1
         res["first_error"] = "connect: %r" % (e,)

@@ -21,6 +21,11 @@
 #   bgx-etcd-ID (management: brm 10.215.0.100 / fd00:b6:15::100, etcd on :2379)
 #                             +-- lbN m0 10.215.0.N / fd00:b6:15::N (etcd, flow sync)
 #
+# With FLEET_HASH=client, one more namespace: a return router on the
+# backends' switch, bgx-rr-ID (rr0 10.213.0.254 / fd00:b6:13::fe), is the
+# backends' default route and spreads their replies over the hosts that are
+# up (see fleet_hash_setup).
+#
 # VIP: 10.214.0.10:80 / [fd00:b6:14::10]:80, on no interface.  The router
 # and the backends hash multipath routes on the 5-tuple
 # (fib_multipath_hash_policy=1), so connections from one client spread over
@@ -47,6 +52,7 @@ FLEET_ETCD_V6=fd00:b6:15::100
 NS_R=bgx-r-$ID
 NS_SW=bgx-sw-$ID
 NS_ETCD=bgx-etcd-$ID
+NS_RR=bgx-rr-$ID
 # lib.sh's backends, at the fleet's addresses
 B_V4=([b1]=10.213.0.11 [b2]=10.213.0.12 [g1]=10.213.0.21 [g2]=10.213.0.22)
 B_V6=([b1]=fd00:b6:13::11 [b2]=fd00:b6:13::12 [g1]=fd00:b6:13::21 [g2]=fd00:b6:13::22)
@@ -60,6 +66,7 @@ fleet_hosts() { seq 1 "$FLEET_HOSTS"; }
 all_ns() {
 	local n b
 	echo "$NS_C $NS_R $NS_SW $NS_ETCD"
+	[[ ${FLEET_HASH:-} == client ]] && echo "$NS_RR"
 	for n in $(fleet_hosts); do ns_lb "$n"; done
 	for b in "${BACKENDS[@]}"; do ns_of "$b"; done
 }
@@ -139,6 +146,58 @@ fleet_forwarding() {
 	ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
 		net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1 >/dev/null ||
 		fail "forwarding and multipath hashing in $1"
+}
+
+# How a connection's packets pick a host (FLEET_HASH):
+#   5tuple  (default) the router hashes each packet's 5-tuple, and so does
+#           each backend for its replies: a reply may leave through another
+#           host than the one its request came through.
+#   client  the router hashes only the client's address and port (source),
+#           and the backends' replies go through a return router that hashes
+#           only the client's address and port (destination) with the same
+#           seed; Linux orders the fields before hashing, so both pick the
+#           same host whenever both see the same hosts up: a connection's
+#           replies go back through the host its requests came through.
+#           bgxdp needs that for a handshake (the SYN-ACK is back long before
+#           any flow sync could reach another host); flow sync keeps the
+#           connection once it is established, whatever path it takes after.
+#           (Both must be forwarding hops: Linux hashes a forwarded packet
+#           and a locally sent one differently, so the backends cannot
+#           spread their own replies symmetrically.)
+FLEET_HASH=${FLEET_HASH:-5tuple}
+FLEET_HASH_SEED=24301
+FLEET_RR_V4=10.213.0.254
+FLEET_RR_V6=fd00:b6:13::fe
+
+# fleet_hash NS FIELDS: policy 3 (these fields only) with the shared seed.
+fleet_hash() {
+	ip netns exec "$1" sysctl -qw net.ipv4.fib_multipath_hash_policy=3 \
+		net.ipv6.fib_multipath_hash_policy=3 net.ipv4.fib_multipath_hash_fields="$2" \
+		net.ipv6.fib_multipath_hash_fields="$2" \
+		net.ipv4.fib_multipath_hash_seed="$FLEET_HASH_SEED" >/dev/null ||
+		fail "client-keyed multipath hashing in $1"
+}
+
+# The return router: forwards out of the interface it received on, so no
+# redirects (sent or taken) may shortcut it.
+fleet_build_return_router() {
+	local b ns
+	[[ $FLEET_HASH == client ]] || return 0
+	fleet_forwarding "$NS_RR"
+	ip netns exec "$NS_RR" sysctl -qw net.ipv4.conf.all.send_redirects=0 \
+		net.ipv4.conf.default.send_redirects=0 >/dev/null || fail "redirects off in $NS_RR"
+	fleet_veth "$NS_SW" s-rr "$NS_RR" rr0
+	ip -n "$NS_SW" link set s-rr master br0
+	ip -n "$NS_RR" addr add "$FLEET_RR_V4/24" dev rr0
+	ip -n "$NS_RR" addr add "$FLEET_RR_V6/64" dev rr0 nodad
+	for b in "${BACKENDS[@]}"; do
+		ns=$(ns_of "$b")
+		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.accept_redirects=0 \
+			net.ipv4.conf.eth0.accept_redirects=0 net.ipv6.conf.all.accept_redirects=0 \
+			net.ipv6.conf.eth0.accept_redirects=0 >/dev/null || fail "redirects off in $ns"
+	done
+	fleet_hash "$NS_R" 0x0011                       # source address and port
+	fleet_hash "$NS_RR" 0x0022                      # destination address and port
 }
 
 fleet_build_front() {
@@ -234,6 +293,10 @@ fleet_routes_apply() {
 	for dst in fd00:b6:14::10/128 fd00:b6:13::/64; do
 		ip -n "$NS_R" -6 route add "$dst" "${nh[@]}" || fail "router route $dst over ${up6[*]}"
 	done
+	if [[ $FLEET_HASH == client ]]; then
+		fleet_return_routes
+		return 0
+	fi
 	for b in "${BACKENDS[@]}"; do
 		fleet_nexthops nh "${back4[@]}"
 		ip -n "$(ns_of "$b")" route add default "${nh[@]}" ||
@@ -242,6 +305,31 @@ fleet_routes_apply() {
 		ip -n "$(ns_of "$b")" -6 route add default "${nh[@]}" ||
 			fail "IPv6 default route of $b over ${back6[*]}"
 	done
+}
+
+# FLEET_HASH=client: the backends' default route is the return router,
+# whose routes to the clients spread over the hosts that are up.
+fleet_return_routes() {
+	local b n back4=() back6=() nh=()
+	for n in $(fleet_hosts); do
+		((${FLEET_UP[$n]:-0})) || continue
+		back4+=("10.213.0.$n")
+		back6+=("fd00:b6:13::$n")
+	done
+	for b in "${BACKENDS[@]}"; do
+		ip -n "$(ns_of "$b")" route add default via "$FLEET_RR_V4" ||
+			fail "IPv4 default route of $b"
+		ip -n "$(ns_of "$b")" -6 route add default via "$FLEET_RR_V6" ||
+			fail "IPv6 default route of $b"
+	done
+	ip -n "$NS_RR" route del 10.211.0.0/24 2>/dev/null
+	ip -n "$NS_RR" -6 route del fd00:b6:11::/64 2>/dev/null
+	fleet_nexthops nh "${back4[@]}"
+	ip -n "$NS_RR" route add 10.211.0.0/24 "${nh[@]}" ||
+		fail "return router: route to the client over ${back4[*]}"
+	fleet_nexthops nh "${back6[@]}"
+	ip -n "$NS_RR" -6 route add fd00:b6:11::/64 "${nh[@]}" ||
+		fail "return router: route to the client over ${back6[*]}"
 }
 
 fleet_host_fail() {
@@ -332,6 +420,7 @@ fleet_up() {
 	for b in "${BACKENDS[@]}"; do fleet_forwarding "$(ns_of "$b")"; done
 	fleet_build_front
 	fleet_build_back
+	fleet_build_return_router
 	fleet_build_mgmt
 	for n in $(fleet_hosts); do FLEET_UP[$n]=1; done
 	fleet_routes_apply
@@ -339,7 +428,7 @@ fleet_up() {
 	fleet_servers_start
 	fleet_etcd_start
 	fleet_wait_backends
-	log "fleet network up: etcd at $FLEET_ETCD_URL, 4 backends answer every host over IPv$FAMILY"
+	log "fleet network up: etcd at $FLEET_ETCD_URL, 4 backends answer every host over IPv$FAMILY ($FLEET_HASH hashing)"
 }
 
 # ---- bgxdp on a host -------------------------------------------------------------
@@ -379,17 +468,47 @@ fleet_sync_peers() {
 	done
 }
 
-# fleet_agent_start N ARGS...: `bgxdp agent` on host N in the background
-# (killed by the cleanup); its log is $WORK/agent-lbN.log.
+# fleet_sync_peer_list N: the other hosts' sync addresses, comma-separated
+# (the __fleet-agent form of --sync-peer).
+fleet_sync_peer_list() {
+	local m list=()
+	for m in $(fleet_hosts); do ((m == $1)) || list+=("$(fleet_sync_addr "$m")"); done
+	(IFS=,; echo "${list[*]}")
+}
+
+# fleet_agent_sync N ARGS...: host N's agent with etcd and flow sync.
+fleet_agent_sync() {
+	fleet_sync_key
+	fleet_agent_config "$1" --sync-listen "$(fleet_sync_addr "$1")" \
+		--sync-peer "$(fleet_sync_peer_list "$1")" --sync-key "$FLEET_SYNC_KEY" "${@:2}"
+}
+
+# fleet_route_only N: the router and the return path send everything
+# through host N alone (the others stay running, out of the routes).
+fleet_route_only() {
+	local m
+	for m in $(fleet_hosts); do FLEET_UP[$m]=$((m == $1)); done
+	fleet_routes_apply
+}
+
+# fleet_agent_start N ARGS...: host N's agent in the background (killed by
+# the cleanup), named lbN in the fleet; its log is $WORK/agent-lbN.log.
+# fleet_agent_config N ARGS...: the same with this test's etcd and fleet.
+# The fleet components run under the agent program's __fleet-agent until
+# `bgxdp agent` takes the same options.
 fleet_agent_start() {
 	local n=$1
 	shift
 	mkdir -p "$WORK/state-lb$n"
 	nsenter --net="/run/netns/$(ns_lb "$n")" env BGXDP_PIN_DIR="$PIN_DIR/lb$n" \
-		BGXDP_STATE_DIR="$WORK/state-lb$n" "$BGXDP" agent "$@" \
-		>"$WORK/agent-lb$n.log" 2>&1 &
+		BGXDP_STATE_DIR="$WORK/state-lb$n" "${BGXDP}-agent" __fleet-agent --host-name "lb$n" "$@" \
+		>>"$WORK/agent-lb$n.log" 2>&1 &
 	PIDS+=($!)
 	FLEET_AGENT_PID[$n]=$!
+}
+
+fleet_agent_config() {
+	fleet_agent_start "$1" --etcd "$FLEET_ETCD_URL" --fleet "$FLEET_NAME" "${@:2}"
 }
 
 # fleet_agent_kill N [SIGNAL]: stop host N's agent (default TERM), wait for it.
@@ -421,4 +540,83 @@ fleet_forwarded() {
 		# shellcheck disable=SC2016
 		ip netns exec "$(ns_lb "$1")" awk '$1 == "Ip6OutForwDatagrams" { print $2 }' /proc/net/snmp6
 	fi
+}
+
+# ---- the fleet's desired state -----------------------------------------------------
+# fleet_config FILE GREEN_PERCENT: the desired state of every host: bgxdp on
+# f0, the web service on the VIP with the 4 backends of $FAMILY.
+fleet_config() {
+	local b c
+	{
+		echo "interfaces:"
+		echo "  - {name: $FLEET_LB_IF${E2E_XDP_MODE:+, mode: $E2E_XDP_MODE}}"
+		echo "services:"
+		echo "  - name: $SERVICE"
+		echo "    vip: \"$VIP_HP\""
+		echo "    share: {green: $2}"
+		echo "    backends:"
+		for c in blue green; do
+			echo "      $c:"
+			for b in "${BACKENDS[@]}"; do
+				[[ ${B_COLOR[$b]} == "$c" ]] && echo "        - \"$(backend_hp "$b")\""
+			done
+		done
+	} >"$1"
+}
+
+# fleet_ctl SUBCOMMAND ARGS...: `bgxdp fleet SUBCOMMAND` on this test's etcd
+# and fleet, from host 1 (over the management network).
+fleet_ctl() {
+	BGX_QUIET=1 fleet_bgx 1 fleet "$1" --etcd "$FLEET_ETCD_URL" --fleet "$FLEET_NAME" "${@:2}"
+}
+
+# fleet_metric N NAME: the value of a metric (first sample) of host N's agent.
+fleet_metric() {
+	in_lbn "$1" curl -sS --max-time 2 http://127.0.0.1:9477/metrics 2>/dev/null |
+		awk -v m="$2" '$1 == m || index($1, m "{") == 1 { print $2; exit }'
+}
+
+# fleet_promtool N: host N's agent serves what promtool accepts.
+fleet_promtool() {
+	need promtool
+	in_lbn "$1" curl -sS --max-time 2 http://127.0.0.1:9477/metrics >"$WORK/metrics-lb$1.prom" ||
+		fail "lb$1's agent serves no metrics"
+	promtool check metrics <"$WORK/metrics-lb$1.prom" ||
+		fail "promtool check metrics rejects lb$1's agent's metrics"
+}
+
+# fleet_wait_in_sync SECONDS: until `fleet status` says every host is in sync.
+fleet_wait_in_sync() {
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do
+		fleet_ctl status -j >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fleet_ctl status
+	fail "the fleet is not in sync after $1 s"
+}
+
+# fleet_wait_up N SECONDS: until N agents report to etcd (their status is up).
+fleet_wait_up() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		{ fleet_ctl status -j 2>/dev/null || true; } |
+			jq -e "[.hosts[] | select(.up)] | length == $1" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "$1 agents did not report to etcd within $2 s"
+}
+
+# fleet_expect_color COLOR N: N new connections through the router, all COLOR.
+fleet_expect_color() {
+	local i body
+	for ((i = 0; i < $2; i++)); do
+		body=$(curl_vip) || fail "request $((i + 1))/$2 to $VIP_URL failed"
+		[[ $body == "$1 "* ]] || fail "request $((i + 1))/$2: want $1, got '$body'"
+	done
+}
+
+# percentile P FILE: the P-th percentile (nearest rank) of the numbers in FILE.
+percentile() {
+	sort -g "$2" | awk -v p="$1" '{ v[NR] = $1 } END { i = int(p / 100 * NR + 0.999999); if (i < 1) i = 1; print v[i] }'
 }

@@ -22,7 +22,7 @@ set -uo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
-TESTS=(topology flip weight longlived flipload detach metrics prometheus pressure flood concurrency crash upgrade reboot cleanup fleetnet health health_checks failover history passive rollout rollout_abort rollout_promql rollout_inconclusive rollout_verbs wait_drained)
+TESTS=(topology flip weight longlived flipload detach metrics prometheus pressure flood concurrency crash upgrade reboot cleanup fleetnet health health_checks failover history passive rollout rollout_abort rollout_promql rollout_inconclusive rollout_verbs wait_drained fleet fleethostile fleetsync fleetlag)
 FAMILIES=${E2E_FAMILIES:-4 6}
 TIMEOUT=${E2E_TIMEOUT:-180}
 
@@ -146,7 +146,7 @@ for name in "${selected[@]}"; do
 	fi
 	# the figures worth seeing, when the log was not printed already
 	if [[ ${E2E_VERBOSE:-0} != 1 && -z $why ]]; then
-		grep -hE '^\[[^]]*\] (green share|[0-9]+ flips|[0-9]+ requests, 0 failed|keep-alive client:)' "$log" |
+		grep -hE '^\[[^]]*\] (green share|[0-9]+ flips|[0-9]+ requests, 0 failed|keep-alive client:|fleet apply ->|flow sync o|sync lag|lb1 fails)' "$log" |
 			sed 's/^/    /'
 	fi
 done

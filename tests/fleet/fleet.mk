@@ -20,3 +20,9 @@ tests: $(FLEET_TESTS)
 
 fleet-test: $(FLEET_TESTS)
 	FLEET_TESTS="$(FLEET_TESTS)" tests/fleet/run.sh
+
+# A kernel test of the agent's flow-sync component (root; run by `make
+# kernel-test` with the others): it links the agent's code, which the other
+# kernel tests do not.
+$(BUILD)/tests/test_fleet_sync: tests/kernel/test_fleet_sync.c $(TEST_HELPERS) $(SKELETONS) $(USER_HDRS) $(SAN_OBJS) | $(BUILD)/tests
+	$(CC) $(COMMON_CFLAGS) -Itests/kernel $(SAN_FLAGS) -o $@ $< $(TEST_HELPERS) $(SAN_OBJS) $(LDLIBS) -lcmocka

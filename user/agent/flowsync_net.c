@@ -38,6 +38,7 @@ struct flowsync_node {
 	struct flowsync_record queue[FLOWSYNC_MAX_RECORDS];
 	size_t queued;
 	uint64_t first_queued_ns;       /* monotonic */
+	uint64_t last_sent_ns;          /* monotonic: the last datagram out */
 	struct flowsync_receiver *rx;
 	struct flowsync_tx_stats tx;
 	uint8_t buf[FLOWSYNC_MAX_BYTES + 1];
@@ -274,21 +275,27 @@ int flowsync_node_flush(struct flowsync_node *n)
 	}
 	n->tx.records_sent += n->queued;
 	n->queued = 0;
+	n->last_sent_ns = clock_ns(CLOCK_MONOTONIC);
 	return sent;
 }
 
 int flowsync_node_queue(struct flowsync_node *n, const struct flowsync_record *rec,
 			struct bgx_err *err)
 {
+	bool quiet = false;
+
 	if (!flowsync_record_valid(rec)) {
 		n->tx.records_refused++;
 		return bgx_fail(err, EINVAL, "flow sync: a record that breaks the record rules "
 				"(family, protocol, color, state, ports, service or slot)");
 	}
-	if (!n->queued)
+	if (!n->queued) {
 		n->first_queued_ns = clock_ns(CLOCK_MONOTONIC);
+		/* nothing went out for a flush period: no burst to wait for */
+		quiet = n->first_queued_ns - n->last_sent_ns >= n->flush_ns;
+	}
 	n->queue[n->queued++] = *rec;
-	if (n->queued == n->per_datagram)
+	if (quiet || n->queued == n->per_datagram)
 		flowsync_node_flush(n);
 	return 0;
 }

@@ -11,9 +11,12 @@
  * gaps) and is what a host failure could cost anyway; IPVS's sync daemon
  * and conntrackd make the same choice.
  *
- * Records are queued and sent as one datagram per FLOWSYNC_DEFAULT_DATAGRAM
- * bytes (16 records), at once when a datagram is full, else flush_ms after
- * the first record was queued.  The same datagram goes to every peer.
+ * A record queued after a quiet flush period (no datagram out for flush_ms)
+ * goes out at once, alone: at a low rate of new flows each reaches the peers
+ * within a fraction of a millisecond.  In a burst the records after it are
+ * queued and sent as one datagram per FLOWSYNC_DEFAULT_DATAGRAM bytes (16
+ * records), at once when a datagram is full, else flush_ms after the first
+ * record was queued.  The same datagram goes to every peer.
  *
  * The agent's loop:
  *   fd = flowsync_node_fd(n)                      (POLLIN; -1 if send-only)

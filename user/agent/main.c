@@ -8,6 +8,7 @@
 #include "agent.h"
 #include "dispatch.h"
 #include "rollout_cmd.h"
+#include "fleet_cmd.h"
 #include "serve.h"
 
 static const struct {
@@ -24,6 +25,8 @@ static const struct {
 	{ "rollout abort", run_rollout_abort },
 	/* set --verify: a one-step rollout; a plain set runs as in bgxdp */
 	{ "set", run_set_verify },
+	{ "fleet apply", run_fleet_apply },
+	{ "fleet status", run_fleet_status },
 };
 
 static cli_run_fn find_run(const struct cmd_spec *spec)
@@ -41,5 +44,8 @@ static const struct cli_role agent_role = {
 
 int main(int argc, char **argv)
 {
+	/* the fleet components until `bgxdp agent` runs them (fleet_agent.c) */
+	if (argc > 1 && !strcmp(argv[1], "__fleet-agent"))
+		return fleet_agent_main(argc - 1, argv + 1);
 	return cli_main(argc, argv, &agent_role);
 }

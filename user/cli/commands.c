@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* commands.c - every command, in the order `bgxdp --help` lists them. */
 #include "commands.h"
+#include "fleet_params.h"
 
 const struct cmd_spec *const cli_commands[] = {
 	&cmd_attach,
@@ -33,5 +34,7 @@ const struct cmd_spec *const cli_commands[] = {
 	&cmd_metrics,
 	&cmd_agent,
 	&cmd_serve,
+	&cmd_fleet_apply,
+	&cmd_fleet_status,
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -57,7 +57,7 @@ static bool color_in_rotation(const struct bgx_desired_service *s, __u32 c)
 	return false;
 }
 
-static int check_shares(const struct bgx_desired *d, struct bgx_err *e)
+int bgx_apply_check(const struct bgx_desired *d, struct bgx_err *e)
 {
 	for (__u32 i = 0; i < d->n_services; i++) {
 		const struct bgx_desired_service *s = &d->services[i];
@@ -269,7 +269,7 @@ int bgx_apply(const char *pin_dir, const char *state_dir, const struct bgx_desir
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if ((r = check_interfaces(desired, plan, e)) || (r = check_shares(desired, e)))
+	if ((r = check_interfaces(desired, plan, e)) || (r = bgx_apply_check(desired, e)))
 		return r;
 	for (size_t g = 0; g < plan->n_groups && !r; g++)
 		r = group_run(&a, plan, &plan->groups[g], &fast_path_done, e);

@@ -22,6 +22,11 @@ struct bgx_apply_result {
 	size_t services_published;      /* services whose word was published */
 };
 
+/* What bgx_apply refuses whatever the host: a color that gets a share
+ * with no backend in rotation (at its FILE:LINE:COL).  `fleet apply` checks
+ * it before a revision goes to every host. */
+int bgx_apply_check(const struct bgx_desired *desired, struct bgx_err *e);
+
 /* Carry out `plan` (from bgx_plan_build(live, desired)) on the instance at
  * `pin_dir`.  Everything the plan needs is checked first (interfaces exist,
  * every color that gets a share has a backend in rotation, ...): a refusal
