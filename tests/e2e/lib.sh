@@ -282,14 +282,16 @@ topo_wait() {
 
 # ---- bgxdp setup ---------------------------------------------------------
 # Attach on the client-facing veth, one service with 2 blue + 2 green
-# backends for the current family, all new flows to blue.
+# backends for the current family, all new flows to blue.  LB_ATTACH_ARGS
+# and LB_SERVICE_ARGS add options to `attach` and `service add`.
 lb_setup() {
 	local b
 	# shellcheck disable=SC2086  # LB_ATTACH_ARGS: extra attach options, split
 	bgx attach "$LB_IF" ${E2E_XDP_MODE:+--mode "$E2E_XDP_MODE"} ${LB_ATTACH_ARGS:-} ||
 		fail "bgxdp attach $LB_IF"
 	ATTACHED=1
-	bgx service add "$SERVICE" --vip "$VIP_HP" || fail "bgxdp service add"
+	# shellcheck disable=SC2086  # LB_SERVICE_ARGS: extra service options, e.g. --preview
+	bgx service add "$SERVICE" --vip "$VIP_HP" ${LB_SERVICE_ARGS:-} || fail "bgxdp service add"
 	for b in "${BACKENDS[@]}"; do
 		bgx backend add "$SERVICE" "${B_COLOR[$b]}" "$(backend_hp "$b")" ||
 			fail "bgxdp backend add $b"

@@ -22,7 +22,7 @@ set -uo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
-TESTS=(topology flip weight longlived flipload detach metrics prometheus pressure flood concurrency crash upgrade reboot cleanup fleetnet health health_checks failover history passive rollout rollout_abort rollout_promql rollout_inconclusive rollout_verbs wait_drained fleet fleethostile fleetsync fleetlag)
+TESTS=(topology flip weight longlived flipload detach metrics prometheus pressure flood concurrency crash upgrade reboot cleanup fleetnet health health_checks failover history passive rollout rollout_abort rollout_promql rollout_inconclusive rollout_verbs ansible wait_drained fleet fleethostile fleetsync fleetlag)
 FAMILIES=${E2E_FAMILIES:-4 6}
 TIMEOUT=${E2E_TIMEOUT:-180}
 

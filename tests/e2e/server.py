@@ -9,6 +9,7 @@ IPv4 and IPv6 on the same port.
     server.py --color blue --name b1 [--port 8080] [--tag TEXT]
               [--health-path /healthz] [--health-fail-file FILE]
               [--fail-file FILE] [--reset] [--backlog N --no-accept]
+              [--version-file FILE]
 
 --tag is ignored; tests put their id there so they can find leftovers.
 Faults and counters, for the health-check and rollout tests:
@@ -21,6 +22,12 @@ Faults and counters, for the health-check and rollout tests:
                           queue fills and later SYNs go unanswered;
   --accept-delay S        sleep S seconds before each accept (with a small
                           --backlog: a slow server, some SYNs answered late).
+  --version-file F        GET /version answers 200 "app " + F's content, 404
+                          while F does not exist (what a deploy writes), even
+                          with --reset: a release whose version page works
+                          while its real requests fail; each such request is
+                          logged with its Host header (which address the
+                          client asked for).
 GET /metrics answers the Prometheus text of app_requests_total{code}: what
 the server answered (not counted itself), for PromQL checks.
 Stops on SIGTERM/SIGINT.
@@ -86,6 +93,8 @@ def make_handler(body, args):
             if args.health_path and self.path == args.health_path:
                 failing = args.health_fail_file and os.path.exists(args.health_fail_file)
                 return self.answer(500 if failing else 200, b"unwell\n" if failing else b"ok\n")
+            if args.version_file and self.path == "/version":
+                return self.answer_version()
             if args.reset:
                 # the request was read: drop the connection with a reset
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
@@ -98,6 +107,15 @@ def make_handler(body, args):
                 return self.answer(500, b"failing\n")
             count(200)
             self.answer(200, body)
+
+        def answer_version(self):
+            print(f"version request, Host: {self.headers.get('Host', '')}", flush=True)
+            try:
+                with open(args.version_file, "rb") as f:
+                    version = f.read().strip()
+            except FileNotFoundError:
+                return self.answer(404, b"no version deployed\n")
+            self.answer(200, b"app " + version + b"\n")
 
         def do_HEAD(self):
             self.send_response(200)
@@ -124,6 +142,7 @@ def main():
     ap.add_argument("--backlog", type=int, default=1024)
     ap.add_argument("--no-accept", action="store_true")
     ap.add_argument("--accept-delay", type=float, default=0)
+    ap.add_argument("--version-file", default=None)
     args = ap.parse_args()
 
     body = f"{args.color} {args.name}\n".encode()

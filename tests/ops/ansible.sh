@@ -2,8 +2,10 @@
 # tests/ops/ansible.sh - contrib/ansible/deploy-idle.yml.
 #
 # 1. `ansible-playbook --syntax-check` with the shipped inventory.
-# 2. The play's logic, against a stand-in for bgxdp (until `bgxdp rollout`
-#    exists; then the real test drives the real command in namespaces):
+# 2. The play's logic, against a stand-in for bgxdp (a fast test without
+#    root; tests/e2e/t_ansible.sh runs the play against the real bgxdp, its
+#    agent and real servers in namespaces, but only where root is; this one
+#    also covers green live -> blue deployed, which that one does not):
 #    a stub answers `status --json` with a given state and `rollout start`
 #    with a given exit code, an HTTP server on 127.0.0.1 plays the idle
 #    servers and the preview address, and the deploy tasks only leave a mark
