@@ -24,10 +24,12 @@
 #include "sd_notify.h"
 #include "state_dir.h"
 
+/* The fleet first: a mistake in its options (a key file, an address) stops
+ * the agent before anything else has started or said anything. */
 static const struct agent_component *const components[] = {
+	&agent_fleet_component,
 	&agent_health_component,
 	&agent_rollout_component,
-	&agent_fleet_component,
 };
 #define N_COMPONENTS (sizeof(components) / sizeof(components[0]))
 

@@ -95,8 +95,10 @@ int fleet_components_start(const struct agent_fleet_params *p, const char *pin_d
 	} else if ((r = fleet_host_name_default(host, sizeof(host), e))) {
 		return r;
 	}
-	if ((p->etcd.endpoints && (r = start_config(c, p, host, pin_dir, state_dir, e))) ||
-	    (sync && (r = start_sync(c, p, host, pin_dir, e)))) {
+	/* sync first: it says nothing until it runs, the config component
+	 * logs what it remembers as soon as it starts */
+	if ((sync && (r = start_sync(c, p, host, pin_dir, e))) ||
+	    (p->etcd.endpoints && (r = start_config(c, p, host, pin_dir, state_dir, e)))) {
 		fleet_components_stop(c);
 		return r;
 	}
