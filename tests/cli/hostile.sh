@@ -237,6 +237,32 @@ row 1 "no endpoint answered"                 fleet status --etcd "$ETCD" --fleet
 row 2 "missing required option --file"       fleet apply --etcd "$ETCD" --fleet web
 row 2 "bad-fleet\.yaml:3:10: vip '10\.9\.0\.1': missing port" fleet apply -f "$WORK/bad-fleet.yaml" --etcd "$ETCD" --fleet web
 row 1 "no endpoint answered"                 fleet apply -f "$WORK/fleet.yaml" --etcd "$ETCD" --fleet web
+# the agent's fleet options: what goes together is checked when parsed, the
+# rest (files, addresses) before anything starts
+(umask 077 && printf '%064d\n' 7 >"$WORK/sync.key" && printf 'abc\n' >"$WORK/short.key")
+cp "$WORK/sync.key" "$WORK/open.key" && chmod 644 "$WORK/open.key"
+PEERS33=$(seq -s, -f '127.0.0.1:%g' 7001 7033)
+row 2 "--fleet needs --etcd URL"             agent --fleet web
+row 2 "--etcd needs --fleet NAME"            agent --etcd "$ETCD"
+row 2 "--etcd-ca needs --etcd URL --fleet NAME" agent --etcd-ca "$WORK/fleet.yaml"
+row 2 "--etcd-password-file needs --etcd URL" agent --etcd-password-file "$WORK/password"
+row 2 "--sync-peer needs --sync-key FILE"    agent --sync-peer 127.0.0.1:7946
+row 2 "--sync-listen needs --sync-key FILE"  agent --sync-listen 127.0.0.1:7946 --etcd "$ETCD" --fleet web
+row 2 "--sync-key needs --sync-listen ADDR:PORT or --sync-peer" agent --sync-key "$WORK/sync.key"
+row 2 "--host-name needs --etcd URL --fleet NAME or flow sync" agent --host-name lb1
+row 2 "--sync-peer: empty"                   agent --sync-key "$WORK/sync.key" --sync-peer ,
+row 2 "--fleet 'a/b': bad character '/'"     agent --etcd "$ETCD" --fleet a/b
+row 2 "etcd endpoint 'ftp://x'.*http://HOST:PORT" agent --etcd ftp://x --fleet web
+row 2 "--etcd-password-file '.*': mode 0644 lets others in" agent --etcd "$ETCD" --fleet web --etcd-user root --etcd-password-file "$WORK/password"
+row 2 "etcd client certificate and key: give both or neither" agent --etcd "$ETCD" --fleet web --etcd-key "$WORK/sync.key"
+row 2 "sync key '.*nokey': No such file"     agent --sync-key "$WORK/nokey" --sync-listen 127.0.0.1:7946
+row 2 "sync key '.*open\.key': mode 0644 lets group or others in" agent --sync-key "$WORK/open.key" --sync-listen 127.0.0.1:7946
+row 2 "sync key '.*short\.key': expected 64 hex digits" agent --sync-key "$WORK/short.key" --sync-peer 127.0.0.1:7946
+row 2 "--sync-peer 'nothost:1': expected ADDR:PORT" agent --sync-key "$WORK/sync.key" --sync-peer 127.0.0.1:7946,nothost:1
+row 2 "--sync-listen '127\.0\.0\.1': expected ADDR:PORT" agent --sync-key "$WORK/sync.key" --sync-listen 127.0.0.1
+row 2 "--sync-peer: at most 32 peers"        agent --sync-key "$WORK/sync.key" --sync-peer "$PEERS33"
+row 2 "--host-name 'a/b': expected 1 to 63"  agent --host-name a/b --sync-key "$WORK/sync.key" --sync-peer 127.0.0.1:7946
+row 2 "--sync-flush '0'"                     agent --sync-flush 0 --sync-key "$WORK/sync.key" --sync-peer 127.0.0.1:7946
 
 # --- global ------------------------------------------------------------------
 row 2 "unknown command 'frobnicate'"         frobnicate

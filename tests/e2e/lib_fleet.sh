@@ -58,7 +58,7 @@ B_V4=([b1]=10.213.0.11 [b2]=10.213.0.12 [g1]=10.213.0.21 [g2]=10.213.0.22)
 B_V6=([b1]=fd00:b6:13::11 [b2]=fd00:b6:13::12 [g1]=fd00:b6:13::21 [g2]=fd00:b6:13::22)
 declare -A FLEET_UP=()          # host N -> 1 while it is in the routes
 declare -A FLEET_ATTACHED=()    # host N -> 1 while bgxdp is attached there
-declare -A FLEET_AGENT_PID=()   # host N -> its agent, while it runs
+declare -A LB_AGENT_PID=()      # host N -> its agent, while it runs
 
 ns_lb() { echo "bgx-lb$1-$ID"; }
 fleet_hosts() { seq 1 "$FLEET_HOSTS"; }
@@ -469,18 +469,19 @@ fleet_sync_peers() {
 }
 
 # fleet_sync_peer_list N: the other hosts' sync addresses, comma-separated
-# (the __fleet-agent form of --sync-peer).
+# (one --sync-peer naming them all; fleet_sync_peers repeats the option).
 fleet_sync_peer_list() {
 	local m list=()
 	for m in $(fleet_hosts); do ((m == $1)) || list+=("$(fleet_sync_addr "$m")"); done
 	(IFS=,; echo "${list[*]}")
 }
 
-# fleet_agent_sync N ARGS...: host N's agent with etcd and flow sync.
-fleet_agent_sync() {
+# lb_agent_sync N ARGS...: host N's agent with etcd and flow sync.
+lb_agent_sync() {
 	fleet_sync_key
-	fleet_agent_config "$1" --sync-listen "$(fleet_sync_addr "$1")" \
-		--sync-peer "$(fleet_sync_peer_list "$1")" --sync-key "$FLEET_SYNC_KEY" "${@:2}"
+	# shellcheck disable=SC2046  # fleet_sync_peers: words, on purpose
+	lb_agent_config "$1" --sync-listen "$(fleet_sync_addr "$1")" \
+		$(fleet_sync_peers "$1") --sync-key "$FLEET_SYNC_KEY" "${@:2}"
 }
 
 # fleet_route_only N: the router and the return path send everything
@@ -491,35 +492,36 @@ fleet_route_only() {
 	fleet_routes_apply
 }
 
-# fleet_agent_start N ARGS...: host N's agent in the background (killed by
+# lb_agent_start N ARGS...: host N's agent in the background (killed by
 # the cleanup), named lbN in the fleet; its log is $WORK/agent-lbN.log.
-# fleet_agent_config N ARGS...: the same with this test's etcd and fleet.
-# The fleet components run under the agent program's __fleet-agent until
-# `bgxdp agent` takes the same options.
-fleet_agent_start() {
+# lb_agent_config N ARGS...: the same with this test's etcd and fleet.
+# `bgxdp agent` with the given fleet options: health checks, rollouts and
+# the fleet in one process, its pid the agent's (bgxdp execs its agent
+# program).
+lb_agent_start() {
 	local n=$1
 	shift
 	mkdir -p "$WORK/state-lb$n"
 	nsenter --net="/run/netns/$(ns_lb "$n")" env BGXDP_PIN_DIR="$PIN_DIR/lb$n" \
-		BGXDP_STATE_DIR="$WORK/state-lb$n" "${BGXDP}-agent" __fleet-agent --host-name "lb$n" "$@" \
+		BGXDP_STATE_DIR="$WORK/state-lb$n" "$BGXDP" agent --host-name "lb$n" "$@" \
 		>>"$WORK/agent-lb$n.log" 2>&1 &
 	PIDS+=($!)
-	FLEET_AGENT_PID[$n]=$!
+	LB_AGENT_PID[$n]=$!
 }
 
-fleet_agent_config() {
-	fleet_agent_start "$1" --etcd "$FLEET_ETCD_URL" --fleet "$FLEET_NAME" "${@:2}"
+lb_agent_config() {
+	lb_agent_start "$1" --etcd "$FLEET_ETCD_URL" --fleet "$FLEET_NAME" "${@:2}"
 }
 
-# fleet_agent_kill N [SIGNAL]: stop host N's agent (default TERM), wait for it.
-fleet_agent_kill() {
-	local pid=${FLEET_AGENT_PID[$1]:-} i
+# lb_agent_kill N [SIGNAL]: stop host N's agent (default TERM), wait for it.
+lb_agent_kill() {
+	local pid=${LB_AGENT_PID[$1]:-} i
 	[[ -n $pid ]] || fail "no agent started on lb$1"
 	kill "-${2:-TERM}" "$pid" 2>/dev/null
 	for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	kill -0 "$pid" 2>/dev/null && fail "the agent on lb$1 (pid $pid) did not stop within 10 s"
 	wait "$pid" 2>/dev/null
-	unset "FLEET_AGENT_PID[$1]"
+	unset "LB_AGENT_PID[$1]"
 }
 
 # ---- counters, per namespace -------------------------------------------------------

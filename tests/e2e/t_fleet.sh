@@ -23,7 +23,7 @@ fleet_begin "fleet/ipv${1:-4}" "${1:-4}"
 FLEET_CHANGES=${FLEET_CHANGES:-50}
 
 fleet_up
-for n in $(fleet_hosts); do fleet_agent_config "$n"; done
+for n in $(fleet_hosts); do lb_agent_config "$n"; done
 fleet_wait_up "$FLEET_HOSTS" 10
 
 # ---- 1. the first revision creates every instance ----------------------------------
@@ -61,7 +61,7 @@ done
 fleet_promtool 1
 
 # ---- 3. a host down catches up ---------------------------------------------------------
-fleet_agent_kill 3
+lb_agent_kill 3
 fleet_config "$WORK/desired.yaml" 0
 res=$(fleet_ctl apply -f "$WORK/desired.yaml" --wait 10s -j) || fail "apply with lb3 down: $res"
 jq -e '.wait.hosts_up == 2 and .wait.hosts_down == 1' <<<"$res" >/dev/null || fail "with lb3 down: $res"
@@ -72,7 +72,7 @@ jq -e '.stale == ["lb'"3"'"] and (.hosts[] | select(.host == "lb3") | .up == fal
 BGX_QUIET=1 fleet_bgx 3 status -j | jq -e '.services[0].green_share_bp == 10000' >/dev/null ||
 	fail "lb3 changed without its agent"
 log "lb3's agent down: fleet status names it stale (exit 1), lb3 keeps its last state"
-fleet_agent_config 3
+lb_agent_config 3
 fleet_wait_in_sync 10
 BGX_QUIET=1 fleet_bgx 3 status -j | jq -e '.services[0].green_share_bp == 0' >/dev/null ||
 	fail "lb3 did not catch up with revision $rev"
@@ -94,7 +94,7 @@ fleet_ctl status >"$WORK/status.txt" 2>&1 && fail "fleet status exits 0 without 
 grep -q "no endpoint answered" "$WORK/status.txt" || fail "fleet status without etcd: $(cat "$WORK/status.txt")"
 fleet_expect_color blue 20
 log "etcd stopped: every agent says so (bgxdp_fleet_etcd_up 0), traffic keeps revision $rev"
-fleet_agent_kill 2
+lb_agent_kill 2
 fleet_etcd_start
 for ((i = 0; i < 300; i++)); do
 	fleet_ctl status -j >"$WORK/status.json" 2>/dev/null
@@ -106,7 +106,7 @@ for n in 1 3; do
 	[[ $(fleet_metric "$n" bgxdp_fleet_etcd_up) == 1 ]] || fail "lb$n's agent does not see etcd again"
 done
 log "etcd back: lb1 and lb3 in sync again, fleet status names lb2 (its agent stopped during the outage)"
-fleet_agent_config 2
+lb_agent_config 2
 fleet_wait_in_sync 10
 fleet_expect_color blue 20
 log "PASS"

@@ -21,7 +21,7 @@ fleet_bgx 1 apply -f "$WORK/desired.yaml" >/dev/null || fail "apply on lb1"
 # shellcheck disable=SC2034  # read by the cleanup
 FLEET_ATTACHED[1]=1
 TO=$(fleet_sync_addr 1)
-fleet_agent_start 1 --sync-listen "$TO" --sync-key "$FLEET_SYNC_KEY" --listen 127.0.0.1:9477
+lb_agent_start 1 --sync-listen "$TO" --sync-key "$FLEET_SYNC_KEY" --listen 127.0.0.1:9477
 for ((i = 0; i < 50; i++)); do
 	[[ -n $(fleet_metric 1 bgxdp_fleet_sync_flows_sent_total) ]] && break
 	sleep 0.1
@@ -83,7 +83,7 @@ settle accepted 3
 	fail "unplaceable flows: no_service $(rejected no_service), no_backend $(rejected no_backend)"
 [[ $(rejected datagram) -ge 1 ]] || fail "records of refused datagrams are not counted"
 [[ $(live_flows) == 1 ]] || fail "flow table after the hostile datagrams: $(live_flows) flows, want 1"
-kill -0 "${FLEET_AGENT_PID[1]}" 2>/dev/null || fail "the agent died"
+kill -0 "${LB_AGENT_PID[1]}" 2>/dev/null || fail "the agent died"
 log "replayed, wrong key, truncated, oversized, bad record, 200 random, unplaceable: all refused and counted, the table unchanged"
 
 # ---- the next good one still goes in -------------------------------------------------------

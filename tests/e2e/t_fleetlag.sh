@@ -35,7 +35,7 @@ for n in 1 2; do
 	fleet_bgx "$n" apply -f "$WORK/blue.yaml" >/dev/null || fail "apply on lb$n"
 	# shellcheck disable=SC2034  # read by the cleanup
 	FLEET_ATTACHED[$n]=1
-	fleet_agent_start "$n" --sync-listen "$(fleet_sync_addr "$n")" \
+	lb_agent_start "$n" --sync-listen "$(fleet_sync_addr "$n")" \
 		--sync-peer "$(fleet_sync_peer_list "$n")" --sync-key "$FLEET_SYNC_KEY"
 done
 for n in 1 2; do
@@ -67,7 +67,7 @@ trial() {
 	rm -f "$WORK/$1.ready" "$WORK/$1.go"
 	fleet_route_only 1
 	ip netns exec "$NS_C" python3 -u "$E2E_DIR/lagprobe.py" --host "$VIP" --delay "$2" \
-		--stop-pid "${FLEET_AGENT_PID[1]}" --ready "$WORK/$1.ready" --go "$WORK/$1.go" \
+		--stop-pid "${LB_AGENT_PID[1]}" --ready "$WORK/$1.ready" --go "$WORK/$1.go" \
 		>"$WORK/$1.json" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
@@ -78,7 +78,7 @@ trial() {
 	fleet_route_only 2
 	touch "$WORK/$1.go"
 	wait "$pid"
-	kill -CONT "${FLEET_AGENT_PID[1]}"
+	kill -CONT "${LB_AGENT_PID[1]}"
 	if jq -e '.ok' "$WORK/$1.json" >/dev/null 2>&1; then echo ok; else echo lost; fi
 }
 

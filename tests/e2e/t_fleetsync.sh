@@ -33,8 +33,8 @@ fleet_config "$WORK/green.yaml" 100
 agents() {
 	local n
 	for n in 1 2; do
-		[[ -n ${FLEET_AGENT_PID[$n]:-} ]] && fleet_agent_kill "$n"
-		if [[ $1 == on ]]; then fleet_agent_sync "$n"; else fleet_agent_config "$n"; fi
+		[[ -n ${LB_AGENT_PID[$n]:-} ]] && lb_agent_kill "$n"
+		if [[ $1 == on ]]; then lb_agent_sync "$n"; else lb_agent_config "$n"; fi
 	done
 	fleet_wait_up 2 10
 }

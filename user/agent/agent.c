@@ -19,11 +19,15 @@
 #include "agent_commands.h"
 #include "cli_state.h"
 #include "commands.h"
+#include "fleet_params.h"
 #include "http_server.h"
 #include "sd_notify.h"
 #include "state_dir.h"
 
+/* The fleet first: a mistake in its options (a key file, an address) stops
+ * the agent before anything else has started or said anything. */
 static const struct agent_component *const components[] = {
+	&agent_fleet_component,
 	&agent_health_component,
 	&agent_rollout_component,
 };
@@ -87,6 +91,12 @@ static void notify(const char *state)
 		agent_log("cannot notify the service manager: %s", e.msg);
 }
 
+/* The instance comes from the fleet's desired state: none yet is no error. */
+static bool follows_fleet(const struct agent *a)
+{
+	return a->fleet && a->fleet->etcd.endpoints;
+}
+
 /* /metrics: the instance's exposition, then each component's families.
  * Several server threads at once: each has its own error. */
 static int render_metrics(FILE *out, void *context)
@@ -95,6 +105,8 @@ static int render_metrics(FILE *out, void *context)
 	struct bgx_err e = { 0 };
 	int r = render_instance(out, run->agent.pin_dir, &e);
 
+	if (r == -ENOENT && follows_fleet(&run->agent))
+		r = 0;
 	if (r) {
 		agent_log("scrape failed: %s", e.msg);
 		return r;
@@ -195,7 +207,8 @@ static bool loop_once(struct agent_run *run, int sig_fd, uint64_t *next_tick)
 }
 
 /* The state dir, its lock (one agent per state dir) and the history. */
-static int agent_prepare(struct agent_run *run, struct cli *cli, struct agent_lock *lock)
+static int agent_prepare(struct agent_run *run, struct cli *cli,
+			 const struct agent_fleet_params *fleet, struct agent_lock *lock)
 {
 	struct journal_config cfg;
 	const char *dir;
@@ -204,15 +217,22 @@ static int agent_prepare(struct agent_run *run, struct cli *cli, struct agent_lo
 
 	run->agent.pin_dir = cli->pin_dir;
 	run->agent.pid = getpid();
+	run->agent.fleet = fleet;
 	if ((r = cli_state_dir(cli, &dir)))
 		return r;
 	snprintf(run->agent.state_dir, sizeof(run->agent.state_dir), "%s", dir);
 	if ((r = agent_lock_acquire(dir, lock, &cli->err)))
 		return r;
 	journal_config_default(&cfg, dir);
-	if ((r = journal_open(&run->agent.journal, &cfg, &cli->err)) ||
-	    /* fail now on a wrong pin dir rather than check nothing forever */
-	    (r = cli_open(cli, BGX_READ, &in))) {
+	if ((r = journal_open(&run->agent.journal, &cfg, &cli->err))) {
+		agent_lock_release(lock);
+		return r;
+	}
+	/* fail now on a wrong pin dir rather than check nothing forever; a
+	 * host of a fleet gets its instance from the fleet's first revision */
+	if (follows_fleet(&run->agent))
+		return 0;
+	if ((r = cli_open(cli, BGX_READ, &in))) {
 		agent_lock_release(lock);
 		return r;
 	}
@@ -254,9 +274,11 @@ static int serve(struct agent_run *run, const struct endpoint *listen, struct bg
 		r = bgx_fail(e, r, "cannot listen on %s: %s", run->listen, strerror(-r));
 		goto out;
 	}
-	printf("bgxdp: agent (pid %d): serving http://%s/metrics, pin dir %s, state dir %s; "
+	printf("bgxdp: agent (pid %d): serving http://%s/metrics, pin dir %s, state dir %s%s%s%s; "
 	       "SIGTERM stops\n", (int)run->agent.pid, run->listen, run->agent.pin_dir,
-	       run->agent.state_dir);
+	       run->agent.state_dir, follows_fleet(&run->agent) ? ", fleet " : "",
+	       follows_fleet(&run->agent) ? run->agent.fleet->etcd.fleet : "",
+	       run->agent.fleet->sync_key ? ", flow sync" : "");
 	fflush(stdout);
 	snprintf(status, sizeof(status), "READY=1\nSTATUS=serving http://%s/metrics", run->listen);
 	notify(status);
@@ -281,7 +303,7 @@ int run_agent(const void *params, struct cli *cli)
 
 	format_endpoint(p->listen.addr, htons(p->listen.port), p->listen.family, run.listen,
 			sizeof(run.listen));
-	if ((r = agent_prepare(&run, cli, &lock)))
+	if ((r = agent_prepare(&run, cli, &p->fleet, &lock)))
 		return r;
 	run.agent.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (run.agent.wake_fd < 0)

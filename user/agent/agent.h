@@ -3,7 +3,7 @@
  * agent.h - `bgxdp agent`: one process per state dir, made of components.
  *
  * The agent's main thread owns a loop that waits for signals and for its
- * tick; each component (health checks, rollouts, later fleet sync) plugs in
+ * tick; each component (health checks, rollouts, the fleet) plugs in
  * with the hooks below.  Components write the data plane only through
  * libbgxdp (each write opens the instance for writing, so they serialise on
  * the pin dir's lock with the CLI and with each other), and tell the
@@ -29,8 +29,11 @@
 #define AGENT_TICK_MS          100     /* the main loop's cadence */
 #define AGENT_RESYNC_MS        1000    /* components reread the state dir this often */
 
+struct agent_fleet_params;
+
 struct agent {
 	const char *pin_dir;
+	const struct agent_fleet_params *fleet; /* the fleet options (none set: no fleet) */
 	char state_dir[PATH_MAX];
 	pid_t pid;
 	struct journal journal;
@@ -53,6 +56,7 @@ struct agent_component {
 
 extern const struct agent_component agent_health_component;
 extern const struct agent_component agent_rollout_component;
+extern const struct agent_component agent_fleet_component;     /* fleet_components.c */
 
 /* One history line of the agent (the entry's actor: "agent", "health",
  * "rollout"); a failure is logged, never fatal. */

@@ -167,11 +167,15 @@ static void look(struct health_component *hc, uint64_t now, bool full)
 		bgx_snapshot(in, BGX_SNAP_COUNTERS, NULL, &snap, &e);
 	bgx_close(in);
 	if (!snap) {
-		if (full)
+		/* once per cause: a host of a fleet has none until its first revision */
+		if (full && strcmp(hc->instance_error, e.msg)) {
 			agent_log("cannot read the instance: %s", e.msg);
+			snprintf(hc->instance_error, sizeof(hc->instance_error), "%s", e.msg);
+		}
 		hc->next_resync_ms = now + AGENT_RESYNC_MS;
 		return;
 	}
+	hc->instance_error[0] = 0;
 	if (full) {
 		resync(hc, snap);
 		hc->next_resync_ms = now + AGENT_RESYNC_MS;

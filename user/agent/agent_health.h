@@ -53,6 +53,7 @@ struct health_component {
 	unsigned n_views;
 	bool status_dirty;
 	uint64_t next_resync_ms, next_status_ms;
+	char instance_error[BGX_ERR_MSG_LEN];   /* the last one logged ("": none) */
 	struct hc_passive *passive;             /* main thread only */
 	size_t n_passive;
 };

@@ -12,10 +12,6 @@
 
 int run_fleet_apply(const void *params, struct cli *cli);
 int run_fleet_status(const void *params, struct cli *cli);
-/* `bgxdp-agent __fleet-agent ...`: the fleet components and /metrics. */
-int run_fleet_agent(const void *params, struct cli *cli);
-/* main() of the hidden command: argv[0] is "__fleet-agent". */
-int fleet_agent_main(int argc, char **argv);
 
 /* The etcd settings of the options; the password (read from its file) is
  * malloc-ed into *password, to be wiped and freed with fleet_password_free. */

@@ -9,6 +9,7 @@
 #ifndef BGXDP_FLEET_COMPONENTS_H
 #define BGXDP_FLEET_COMPONENTS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "bgx_err.h"
 #include "fleet_config.h"
@@ -20,11 +21,14 @@ struct fleet_components {
 	struct fleet_sync *sync;        /* NULL: no flow sync */
 };
 
+/* Whether the options ask for either component (--etcd, --sync-key; the
+ * options that go with them are checked when parsed, cmd_agent.c). */
+bool fleet_components_wanted(const struct agent_fleet_params *p);
 /* The config component with --etcd/--fleet, flow sync with --sync-*, this
  * host named --host-name or its host name; the instance at pin_dir, durable
  * state in state_dir.  Neither asked for: a usage error.  On error nothing
  * runs. */
-int fleet_components_start(const struct fleet_agent_params *p, const char *pin_dir,
+int fleet_components_start(const struct agent_fleet_params *p, const char *pin_dir,
 			   const char *state_dir, struct fleet_components *c, struct bgx_err *e);
 /* bgxdp_fleet_* and bgxdp_fleet_sync_* families; 0 or -errno. */
 int fleet_components_metrics(struct fleet_components *c, FILE *out);

@@ -44,8 +44,5 @@ static const struct cli_role agent_role = {
 
 int main(int argc, char **argv)
 {
-	/* the fleet components until `bgxdp agent` runs them (fleet_agent.c) */
-	if (argc > 1 && !strcmp(argv[1], "__fleet-agent"))
-		return fleet_agent_main(argc - 1, argv + 1);
 	return cli_main(argc, argv, &agent_role);
 }

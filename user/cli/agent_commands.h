@@ -3,6 +3,7 @@
 #ifndef BGXDP_AGENT_COMMANDS_H
 #define BGXDP_AGENT_COMMANDS_H
 
+#include "fleet_params.h"
 #include "values.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9477"
@@ -11,10 +12,10 @@ struct serve_params {
 	struct endpoint listen;
 };
 
-/* `bgxdp agent`: the state dir is the global --state-dir.  (Fleet options
- * come as more fields here.) */
+/* `bgxdp agent`: the state dir is the global --state-dir. */
 struct agent_params {
 	struct endpoint listen;
+	struct agent_fleet_params fleet;        /* all unset: no fleet */
 };
 
 #endif

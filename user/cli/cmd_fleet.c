@@ -4,34 +4,8 @@
  * hosts, kept in etcd.  Their run() is in user/agent/ (the agent's
  * program: libcurl, for etcd), so `bgxdp` itself never loads it.
  */
-#include "agent_commands.h"
 #include "commands.h"
 #include "fleet_params.h"
-
-#define ETCD_HELP \
-	"etcd's client URLs, tried in order: http://HOST:PORT or https://HOST:PORT\n" \
-	"      (IPv6 as http://[ADDR]:PORT), comma-separated."
-
-/* The options every fleet command takes; `req`: --etcd and --fleet required. */
-#define FLEET_ETCD_PARAMS(st, req)                                                    \
-	PARAM_OPT(st, etcd.endpoints, P_STRING, "etcd", "URL[,URL...]", .required = req, \
-		  .help = ETCD_HELP),                                                   \
-	PARAM_OPT(st, etcd.fleet, P_NAME, "fleet", "NAME", .required = req,            \
-		  .help = "The fleet: its keys live under /bgxdp/fleet/NAME/ in etcd."),  \
-	PARAM_OPT(st, etcd.ca_file, P_STRING, "etcd-ca", "FILE",                       \
-		  .help = "CA certificate that signed etcd's (https://); default: the system's."), \
-	PARAM_OPT(st, etcd.cert_file, P_STRING, "etcd-cert", "FILE",                   \
-		  .help = "Client certificate, when etcd asks for one (with --etcd-key)."), \
-	PARAM_OPT(st, etcd.key_file, P_STRING, "etcd-key", "FILE",                     \
-		  .help = "The client certificate's private key."),                     \
-	PARAM_OPT(st, etcd.user, P_STRING, "etcd-user", "NAME",                        \
-		  .help = "etcd user, when etcd has authentication on (with --etcd-password-file)."), \
-	PARAM_OPT(st, etcd.password_file, P_STRING, "etcd-password-file", "FILE",      \
-		  .help = "File whose first line is the etcd user's password; not readable by\n" \
-			  "      others (mode 0600 or 0640)."),                          \
-	PARAM_OPT(st, etcd.timeout_ms, P_DURATION, "etcd-timeout", "DUR", .def = "2s",  \
-		  .min = 100, .max = 60000,                                             \
-		  .help = "How long each etcd endpoint gets to answer a call.")
 
 /* ---- fleet apply ---- */
 
@@ -39,7 +13,7 @@ static const struct param fleet_apply_table[] = {
 	PARAM_OPT(struct fleet_apply_params, file, P_STRING, "file", "FILE|-", .short_name = 'f',
 		  .required = true,
 		  .help = "The desired state of every host (the format of 'bgxdp apply', docs/config.md)."),
-	FLEET_ETCD_PARAMS(struct fleet_apply_params, true),
+	FLEET_ETCD_PARAMS(struct fleet_apply_params, etcd, true),
 	PARAM_OPT(struct fleet_apply_params, dry_run, P_FLAG, "dry-run", NULL,
 		  .help = "Check the file and say which revision it would become; write nothing."),
 	PARAM_OPT(struct fleet_apply_params, wait_ms, P_DURATION, "wait", "DUR",
@@ -84,7 +58,7 @@ const struct cmd_spec cmd_fleet_apply = {
 /* ---- fleet status ---- */
 
 static const struct param fleet_status_table[] = {
-	FLEET_ETCD_PARAMS(struct fleet_status_params, true),
+	FLEET_ETCD_PARAMS(struct fleet_status_params, etcd, true),
 	PARAM_END
 };
 
@@ -114,37 +88,5 @@ const struct cmd_spec cmd_fleet_status = {
 "  1  a host is stale (the table says which and why), or etcd cannot be\n"
 "     read; one line on stderr.\n"
 "  2  bad usage.\n",
-	.in_agent = true,
-};
-
-/* ---- the agent's fleet options (hidden for now) ---- */
-
-static const struct param fleet_agent_table[] = {
-	FLEET_ETCD_PARAMS(struct fleet_agent_params, false),
-	PARAM_OPT(struct fleet_agent_params, host_name, P_STRING, "host-name", "NAME",
-		  .help = "This host's name in the fleet (default: the system's host name)."),
-	PARAM_OPT(struct fleet_agent_params, listen, P_ENDPOINT, "listen", "ADDR:PORT",
-		  .def = DEFAULT_LISTEN, .help = "Where /metrics is served."),
-	PARAM_OPT(struct fleet_agent_params, state_dir, P_STRING, "state-dir", "DIR",
-		  .help = "Durable state (default: $BGXDP_STATE_DIR, else /var/lib/bgxdp)."),
-	PARAM_OPT(struct fleet_agent_params, sync_listen, P_STRING, "sync-listen", "ADDR:PORT",
-		  .help = "Where peers' flow-sync datagrams are received (UDP)."),
-	PARAM_OPT(struct fleet_agent_params, sync_peers, P_STRING, "sync-peer", "ADDR:PORT[,...]",
-		  .help = "The other hosts' --sync-listen addresses."),
-	PARAM_OPT(struct fleet_agent_params, sync_key, P_STRING, "sync-key", "FILE",
-		  .help = "The fleet's shared flow-sync key: 64 hex digits, mode 0600."),
-	PARAM_OPT(struct fleet_agent_params, sync_flush_ms, P_DURATION, "sync-flush", "DUR",
-		  .def = "5ms", .min = 1, .max = 10000,
-		  .help = "How long a flow record may wait for others to share its datagram."),
-	PARAM_END
-};
-
-const struct cmd_spec cmd_fleet_agent_hidden = {
-	.name = "__fleet-agent",
-	.summary = "the agent's fleet components, until `bgxdp agent` runs them",
-	.synopsis = "[--etcd URL --fleet NAME] [--sync-listen A:P --sync-peer A:P,... --sync-key FILE]",
-	.description = "  Runs the fleet config and flow-sync components and /metrics until SIGTERM.\n",
-	.params = fleet_agent_table,
-	.params_size = sizeof(struct fleet_agent_params),
 	.in_agent = true,
 };
