@@ -102,9 +102,12 @@ ratecheck_stop() {
 	[[ -s $WORK/$name.jsonl ]] || fail "ratecheck $name wrote nothing: $(cat "$WORK/$name.log")"
 }
 
-# rc_count NAME FROM_MS TO_MS ok|failed|fresh|pinned|all [BODY]: requests of
-# ratecheck NAME started in [FROM_MS, TO_MS) (Unix ms) that answered (ok;
-# with BODY: with that body, e.g. "green g1"), failed, or all of them.
+# rc_count NAME FROM_MS TO_MS ok|failed|fresh|pinned|all|done_failed|inflight_failed
+# [BODY]: requests of ratecheck NAME started in [FROM_MS, TO_MS) (Unix ms)
+# that answered (ok; with BODY: with that body, e.g. "green g1"), failed, or
+# all of them.  done_failed: those that failed and had ended before TO_MS;
+# inflight_failed: those that failed and were still running at TO_MS (a
+# request in flight when a server is killed fails with it).
 # A failed connection from a client port whose earlier connection had
 # failed too is "pinned": it found the flow entry its predecessor left (the
 # data plane keeps a flow whose SYN a backend answered with a reset, and
@@ -124,7 +127,9 @@ for line in open(path):
         continue
     if what == "all" or (what == "failed" and not r["ok"]) or \
        (what == "fresh" and not r["ok"] and not pinned) or (what == "pinned" and pinned) or \
-       (what == "ok" and r["ok"] and (not body or r.get("name") == body)):
+       (what == "ok" and r["ok"] and (not body or r.get("name") == body)) or \
+       (what == "done_failed" and not r["ok"] and r["t"] * 1000 + r["ms"] < hi) or \
+       (what == "inflight_failed" and not r["ok"] and r["t"] * 1000 + r["ms"] >= hi):
         n += 1
 print(n)
 PY
