@@ -14,15 +14,6 @@
 #include <bpf/libbpf.h>
 #include "helpers_lib.h"
 
-/* Run a library call with a fresh error; fail the test with its message. */
-#define LIB_OK(call)                                                        \
-	do {                                                                \
-		struct bgx_err e_ = { 0 };                                  \
-		struct bgx_err *e = &e_;                                    \
-		if ((call) < 0)                                             \
-			fail_msg("%s: %s", #call, e_.msg);                  \
-	} while (0)
-
 struct bgx_instance *lib_open_object(struct bpf_object *obj)
 {
 	struct bgx_instance *in = NULL;

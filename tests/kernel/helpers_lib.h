@@ -18,6 +18,17 @@
 
 struct bpf_object;
 
+/* Run a library call with a fresh error (`e` inside the call); fail the
+ * test with the library's message when it is refused. */
+#define LIB_OK(call)                                                        \
+	do {                                                                \
+		struct bgx_err e_ = { 0 };                                  \
+		struct bgx_err *e = &e_;                                    \
+		if ((call) < 0)                                             \
+			fail_msg("%s: %s", #call, e_.msg);                  \
+	} while (0)
+
+
 /* The instance of a BPF object the test loaded itself. */
 struct bgx_instance *lib_open_object(struct bpf_object *obj);
 /* bgx_open(pin_dir, BGX_WRITE), or the test fails. */

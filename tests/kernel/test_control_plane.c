@@ -75,35 +75,17 @@ static struct bgx_instance *open_write(void)
 	return in;
 }
 
-static struct endpoint ep(const char *text)
-{
-	struct endpoint out;
-	struct bgx_err e = { 0 };
-
-	if (bgx_parse_endpoint(text, "test", &out, &e))
-		fail_msg("%s", e.msg);
-	return out;
-}
-
 /* ---- operations, as the CLI makes them ---- */
-
-#define OK(call)                                                            \
-	do {                                                                \
-		struct bgx_err e_ = { 0 };                                  \
-		struct bgx_err *e = &e_;                                    \
-		if ((call) < 0)                                             \
-			fail_msg("%s: %s", #call, e_.msg);                  \
-	} while (0)
 
 static int add_service(struct bgx_instance *in, const char *name, const char *vip,
 		       const char *preview, struct bgx_err *e)
 {
-	struct bgx_service_spec s = { .vip = ep(vip), .proto = IPPROTO_TCP };
+	struct bgx_service_spec s = { .vip = lib_endpoint(vip), .proto = IPPROTO_TCP };
 
 	snprintf(s.name, sizeof(s.name), "%s", name);
 	if (preview) {
 		s.has_preview = true;
-		s.preview = ep(preview);
+		s.preview = lib_endpoint(preview);
 	}
 	return bgx_service_add(in, &s, e);
 }
@@ -111,7 +93,7 @@ static int add_service(struct bgx_instance *in, const char *name, const char *vi
 static int add_backend(struct bgx_instance *in, const char *svc, __u32 color, const char *addr,
 		       struct bgx_err *e)
 {
-	struct bgx_backend_ref ref = { .service = svc, .color = color, .ep = ep(addr) };
+	struct bgx_backend_ref ref = { .service = svc, .color = color, .ep = lib_endpoint(addr) };
 
 	return bgx_backend_add(in, &ref, 1, NULL, e);
 }
@@ -119,7 +101,7 @@ static int add_backend(struct bgx_instance *in, const char *svc, __u32 color, co
 static int set_state(struct bgx_instance *in, const char *svc, __u32 color, const char *addr,
 		     __u8 state, struct bgx_err *e)
 {
-	struct bgx_backend_ref ref = { .service = svc, .color = color, .ep = ep(addr) };
+	struct bgx_backend_ref ref = { .service = svc, .color = color, .ep = lib_endpoint(addr) };
 
 	return bgx_backend_set_state(in, &ref, state, NULL, e);
 }
@@ -127,7 +109,7 @@ static int set_state(struct bgx_instance *in, const char *svc, __u32 color, cons
 static int del_backend(struct bgx_instance *in, const char *svc, __u32 color, const char *addr,
 		       struct bgx_err *e)
 {
-	struct bgx_backend_ref ref = { .service = svc, .color = color, .ep = ep(addr) };
+	struct bgx_backend_ref ref = { .service = svc, .color = color, .ep = lib_endpoint(addr) };
 
 	return bgx_backend_del(in, &ref, NULL, e);
 }
@@ -135,12 +117,12 @@ static int del_backend(struct bgx_instance *in, const char *svc, __u32 color, co
 /* web: 10.0.0.1:80, preview .2, blue .11 .12, green .21 .22, 50 % green */
 static void base_web(struct bgx_instance *in)
 {
-	OK(add_service(in, "web", "10.0.0.1:80", "10.0.0.2:80", e));
-	OK(add_backend(in, "web", BGXDP_BLUE, "10.1.0.11:80", e));
-	OK(add_backend(in, "web", BGXDP_BLUE, "10.1.0.12:80", e));
-	OK(add_backend(in, "web", BGXDP_GREEN, "10.1.0.21:80", e));
-	OK(add_backend(in, "web", BGXDP_GREEN, "10.1.0.22:80", e));
-	OK(bgx_share_set(in, "web", 5000, NULL, e));
+	LIB_OK(add_service(in, "web", "10.0.0.1:80", "10.0.0.2:80", e));
+	LIB_OK(add_backend(in, "web", BGXDP_BLUE, "10.1.0.11:80", e));
+	LIB_OK(add_backend(in, "web", BGXDP_BLUE, "10.1.0.12:80", e));
+	LIB_OK(add_backend(in, "web", BGXDP_GREEN, "10.1.0.21:80", e));
+	LIB_OK(add_backend(in, "web", BGXDP_GREEN, "10.1.0.22:80", e));
+	LIB_OK(bgx_share_set(in, "web", 5000, NULL, e));
 }
 
 static void base_empty(struct bgx_instance *in) { (void)in; }
@@ -183,7 +165,7 @@ static int op_rollback(struct bgx_instance *in, struct bgx_err *e)
 static int set_health(struct bgx_instance *in, const char *svc, __u32 color, const char *addr,
 		      __u8 health, struct bgx_err *e)
 {
-	struct bgx_backend_ref ref = { .service = svc, .color = color, .ep = ep(addr) };
+	struct bgx_backend_ref ref = { .service = svc, .color = color, .ep = lib_endpoint(addr) };
 
 	return bgx_backend_set_health(in, &ref, health, NULL, e);
 }
@@ -192,30 +174,30 @@ static int set_health(struct bgx_instance *in, const char *svc, __u32 color, con
 static void base_web_green_down(struct bgx_instance *in)
 {
 	base_web(in);
-	OK(set_health(in, "web", BGXDP_GREEN, "10.1.0.21:80", BACKEND_HEALTH_DOWN, e));
+	LIB_OK(set_health(in, "web", BGXDP_GREEN, "10.1.0.21:80", BACKEND_HEALTH_DOWN, e));
 }
 
 /* web, every backend failing but green .22: one more and it fails open */
 static void base_web_one_healthy(struct bgx_instance *in)
 {
 	base_web_green_down(in);
-	OK(set_health(in, "web", BGXDP_BLUE, "10.1.0.11:80", BACKEND_HEALTH_DOWN, e));
-	OK(set_health(in, "web", BGXDP_BLUE, "10.1.0.12:80", BACKEND_HEALTH_DOWN, e));
+	LIB_OK(set_health(in, "web", BGXDP_BLUE, "10.1.0.11:80", BACKEND_HEALTH_DOWN, e));
+	LIB_OK(set_health(in, "web", BGXDP_BLUE, "10.1.0.12:80", BACKEND_HEALTH_DOWN, e));
 }
 
 /* web, every backend failing: the service fails open */
 static void base_web_all_down(struct bgx_instance *in)
 {
 	base_web_one_healthy(in);
-	OK(set_health(in, "web", BGXDP_GREEN, "10.1.0.22:80", BACKEND_HEALTH_DOWN, e));
+	LIB_OK(set_health(in, "web", BGXDP_GREEN, "10.1.0.22:80", BACKEND_HEALTH_DOWN, e));
 }
 
 /* web, blue .11 the only healthy backend, blue .12 and green failing */
 static void base_web_blue_one_healthy(struct bgx_instance *in)
 {
 	base_web_green_down(in);
-	OK(set_health(in, "web", BGXDP_GREEN, "10.1.0.22:80", BACKEND_HEALTH_DOWN, e));
-	OK(set_health(in, "web", BGXDP_BLUE, "10.1.0.12:80", BACKEND_HEALTH_DOWN, e));
+	LIB_OK(set_health(in, "web", BGXDP_GREEN, "10.1.0.22:80", BACKEND_HEALTH_DOWN, e));
+	LIB_OK(set_health(in, "web", BGXDP_BLUE, "10.1.0.12:80", BACKEND_HEALTH_DOWN, e));
 }
 
 static int op_health_down(struct bgx_instance *in, struct bgx_err *e)
@@ -249,7 +231,7 @@ static int op_drain_mixed(struct bgx_instance *in, struct bgx_err *e)
 static int op_backend_add_checked(struct bgx_instance *in, struct bgx_err *e)
 {
 	struct bgx_backend_ref ref = { .service = "web", .color = BGXDP_GREEN,
-				       .ep = ep("10.1.0.23:80") };
+				       .ep = lib_endpoint("10.1.0.23:80") };
 
 	return bgx_backend_add_checked(in, &ref, 1, NULL, e);
 }
@@ -263,11 +245,11 @@ static int op_update(struct bgx_instance *in, struct bgx_err *e)
 
 	memset(&t, 0, sizeof(t));
 	t.n[BGXDP_BLUE] = 2;
-	t.backends[BGXDP_BLUE][0] = (struct bgx_backend_spec){ ep("10.1.0.11:80"), 3, BACKEND_UP };
-	t.backends[BGXDP_BLUE][1] = (struct bgx_backend_spec){ ep("10.1.0.12:80"), 1, BACKEND_DRAIN };
+	t.backends[BGXDP_BLUE][0] = (struct bgx_backend_spec){ lib_endpoint("10.1.0.11:80"), 3, BACKEND_UP };
+	t.backends[BGXDP_BLUE][1] = (struct bgx_backend_spec){ lib_endpoint("10.1.0.12:80"), 1, BACKEND_DRAIN };
 	t.n[BGXDP_GREEN] = 2;
-	t.backends[BGXDP_GREEN][0] = (struct bgx_backend_spec){ ep("10.1.0.21:80"), 1, BACKEND_UP };
-	t.backends[BGXDP_GREEN][1] = (struct bgx_backend_spec){ ep("10.1.0.23:80"), 1, BACKEND_UP };
+	t.backends[BGXDP_GREEN][0] = (struct bgx_backend_spec){ lib_endpoint("10.1.0.21:80"), 1, BACKEND_UP };
+	t.backends[BGXDP_GREEN][1] = (struct bgx_backend_spec){ lib_endpoint("10.1.0.23:80"), 1, BACKEND_UP };
 	t.green_bp = 750;
 	return bgx_service_update(in, "web", &t, &res, e);
 }
@@ -320,7 +302,7 @@ static void test_ordering_rules(void **state)
 		in = open_write();
 		op_cases[c].base(in);
 		bgx_set_step_hook(in, check_step, &log);
-		OK(op_cases[c].op(in, e));
+		LIB_OK(op_cases[c].op(in, e));
 		bgx_close(in);
 		assert_true(log.n > 0);
 		check_whole(skel);
@@ -353,7 +335,7 @@ static int count_steps(const struct op_case *oc, struct state_view *after)
 	in = open_write();
 	oc->base(in);
 	bgx_set_step_hook(in, kill_hook, &count);
-	OK(oc->op(in, e));
+	LIB_OK(oc->op(in, e));
 	bgx_close(in);
 	state_read(skel, after);
 	instance_down();
@@ -429,8 +411,8 @@ static void test_refusals_change_nothing(void **state)
 	instance_up();
 	in = open_write();
 	base_web(in);
-	OK(bgx_share_set(in, "web", 10000, NULL, e));
-	OK(del_backend(in, "web", BGXDP_GREEN, "10.1.0.22:80", e));
+	LIB_OK(bgx_share_set(in, "web", 10000, NULL, e));
+	LIB_OK(del_backend(in, "web", BGXDP_GREEN, "10.1.0.22:80", e));
 	state_read(skel, &before);
 	/* the last green backend while green gets 100 % */
 	assert_int_equal(set_state(in, "web", BGXDP_GREEN, "10.1.0.21:80", BACKEND_DOWN, &e), -EBUSY);
@@ -450,7 +432,7 @@ static void test_refusals_change_nothing(void **state)
 	assert_int_equal(add_service(in, "other", "10.0.0.2:80", NULL, &e), -EEXIST);
 	bgx_err_clear(&e);
 	/* an endpoint serves one service */
-	OK(add_service(in, "api", "10.0.0.5:80", NULL, e));
+	LIB_OK(add_service(in, "api", "10.0.0.5:80", NULL, e));
 	state_read(skel, &before);
 	assert_int_equal(add_backend(in, "api", BGXDP_BLUE, "10.1.0.11:80", &e), -EADDRINUSE);
 	bgx_err_clear(&e);
@@ -458,9 +440,9 @@ static void test_refusals_change_nothing(void **state)
 	assert_int_equal(set_health(in, "web", BGXDP_BLUE, "10.1.0.11:80", 9, &e), -EINVAL);
 	bgx_err_clear(&e);
 	/* a color whose backends all fail their checks gets no share */
-	OK(add_backend(in, "api", BGXDP_BLUE, "10.1.0.32:80", e));
-	OK(add_backend(in, "api", BGXDP_GREEN, "10.1.0.31:80", e));
-	OK(set_health(in, "api", BGXDP_GREEN, "10.1.0.31:80", BACKEND_HEALTH_DOWN, e));
+	LIB_OK(add_backend(in, "api", BGXDP_BLUE, "10.1.0.32:80", e));
+	LIB_OK(add_backend(in, "api", BGXDP_GREEN, "10.1.0.31:80", e));
+	LIB_OK(set_health(in, "api", BGXDP_GREEN, "10.1.0.31:80", BACKEND_HEALTH_DOWN, e));
 	state_read(skel, &before);
 	assert_int_equal(bgx_share_set(in, "api", 10000, NULL, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "passes its health checks"));

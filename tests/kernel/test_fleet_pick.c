@@ -29,6 +29,7 @@
 #include "bgxdp.skel.h"
 #include "helpers_dp.h"
 #include "helpers_frames.h"
+#include "helpers_lib.h"
 #include "libbgxdp.h"
 
 #define FLEET_PICK_FLOWS 1000000
@@ -42,24 +43,6 @@ struct host {
 
 static struct host hosts[2];
 
-#define OK(call)                                                            \
-	do {                                                                \
-		struct bgx_err e_ = { 0 };                                  \
-		struct bgx_err *e = &e_;                                    \
-		if ((call) < 0)                                             \
-			fail_msg("%s: %s", #call, e_.msg);                  \
-	} while (0)
-
-static struct endpoint ep(const char *text)
-{
-	struct endpoint out;
-	struct bgx_err e = { 0 };
-
-	if (bgx_parse_endpoint(text, "test", &out, &e))
-		fail_msg("%s", e.msg);
-	return out;
-}
-
 static const char *const blue4[] = { "10.1.0.1:8080", "10.1.0.2:8080", "10.1.0.3:8080" };
 static const char *const green4[] = { "10.2.0.1:8080", "10.2.0.2:8080", "10.2.0.3:8080",
 				      "10.2.0.4:9090" };
@@ -70,18 +53,18 @@ static const char *const green6[] = { "[2001:db8:2::1]:8080", "[2001:db8:2::2]:8
 static void add_backend(struct bgx_instance *in, const char *svc, __u32 color, const char *addr,
 			__u16 weight)
 {
-	struct bgx_backend_ref ref = { .service = svc, .color = color, .ep = ep(addr) };
+	struct bgx_backend_ref ref = { .service = svc, .color = color, .ep = lib_endpoint(addr) };
 	struct bgx_backend_result res;
 
-	OK(bgx_backend_add(in, &ref, weight, &res, e));
+	LIB_OK(bgx_backend_add(in, &ref, weight, &res, e));
 }
 
 static void add_service(struct bgx_instance *in, const char *name, const char *vip, __u8 proto)
 {
-	struct bgx_service_spec s = { .vip = ep(vip), .proto = proto };
+	struct bgx_service_spec s = { .vip = lib_endpoint(vip), .proto = proto };
 
 	snprintf(s.name, sizeof(s.name), "%s", name);
-	OK(bgx_service_add(in, &s, e));
+	LIB_OK(bgx_service_add(in, &s, e));
 }
 
 /* The same state, reached two ways: i == 0 adds in table order; i == 1 in
@@ -117,18 +100,18 @@ static void configure(struct bgx_instance *in, int i)
 	}
 	if (i == 1) {
 		struct bgx_backend_ref r1 = { .service = "web", .color = BGXDP_BLUE,
-					      .ep = ep("10.1.0.99:8080") };
+					      .ep = lib_endpoint("10.1.0.99:8080") };
 		struct bgx_backend_ref r2 = { .service = "web", .color = BGXDP_GREEN,
-					      .ep = ep("10.2.0.99:8080") };
+					      .ep = lib_endpoint("10.2.0.99:8080") };
 		struct bgx_backend_result res;
 
-		OK(bgx_backend_del(in, &r1, &res, e));
-		OK(bgx_backend_del(in, &r2, &res, e));
-		OK(bgx_share_set(in, "web", 10000, &sr, e));
+		LIB_OK(bgx_backend_del(in, &r1, &res, e));
+		LIB_OK(bgx_backend_del(in, &r2, &res, e));
+		LIB_OK(bgx_share_set(in, "web", 10000, &sr, e));
 	}
-	OK(bgx_share_set(in, "web", 3700, &sr, e));
-	OK(bgx_share_set(in, "dns", 5000, &sr, e));
-	OK(bgx_share_set(in, "web6", 2500, &sr, e));
+	LIB_OK(bgx_share_set(in, "web", 3700, &sr, e));
+	LIB_OK(bgx_share_set(in, "dns", 5000, &sr, e));
+	LIB_OK(bgx_share_set(in, "web6", 2500, &sr, e));
 }
 
 static int setup(void **state)

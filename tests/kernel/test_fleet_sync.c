@@ -38,6 +38,7 @@
 #include "bgxdp.skel.h"
 #include "fleet_sync.h"
 #include "helpers_flow.h"
+#include "helpers_lib.h"
 #include "libbgxdp.h"
 #include "peer_flows.h"
 
@@ -52,16 +53,6 @@ static struct fleet_sync *fs;
 static struct flowsync_key key;
 static int tx_fd;
 static uint64_t sequence[2];
-
-static struct endpoint ep(const char *text)
-{
-	struct endpoint out;
-	struct bgx_err e = { 0 };
-
-	if (bgx_parse_endpoint(text, "test", &out, &e))
-		fail_msg("%s", e.msg);
-	return out;
-}
 
 static uint64_t real_ns(void)
 {
@@ -93,11 +84,11 @@ static int pin_instance(void)
 		if (bpf_map__pin(map, path))
 			return -1;
 	}
-	s.vip = ep("10.214.0.10:80");
+	s.vip = lib_endpoint("10.214.0.10:80");
 	if (bgx_open(pin_dir, BGX_WRITE, &w, &e) || bgx_service_add(w, &s, &e))
 		return -1;
 	for (int i = 0; i < 2; i++) {
-		struct bgx_backend_ref ref = { .service = "web", .color = BGXDP_BLUE, .ep = ep(blue[i]) };
+		struct bgx_backend_ref ref = { .service = "web", .color = BGXDP_BLUE, .ep = lib_endpoint(blue[i]) };
 		struct bgx_backend_result res;
 
 		if (bgx_backend_add(w, &ref, 1, &res, &e))
@@ -166,7 +157,7 @@ static struct flowsync_record rec(uint8_t type, uint16_t client_port, const char
 				  uint64_t created_ns)
 {
 	struct flowsync_record r = { .type = type, .created_ns = created_ns };
-	struct endpoint b = ep(backend);
+	struct endpoint b = lib_endpoint(backend);
 
 	r.key.family = BGXDP_FAMILY_IPV4;
 	r.key.proto = IPPROTO_TCP;
@@ -345,7 +336,7 @@ static void events_read(uint64_t n)
 
 static const char *other_than(const struct backend *b)
 {
-	struct endpoint e11 = ep("10.213.0.11:8080");
+	struct endpoint e11 = lib_endpoint("10.213.0.11:8080");
 
 	return memcmp(b->addr, e11.addr, 4) ? "10.213.0.11:8080" : "10.213.0.12:8080";
 }

@@ -37,6 +37,7 @@
 #include "bgxdp.skel.h"
 #include "helpers_dp.h"
 #include "helpers_frames.h"
+#include "helpers_lib.h"
 #include "libbgxdp.h"
 #include "peer_flows.h"
 
@@ -47,30 +48,12 @@ static struct bgxdp *skel;
 static char pin_dir[64];
 static struct bgx_instance *in;         /* BGX_READ, as the agent's sync thread */
 
-#define OK(call)                                                            \
-	do {                                                                \
-		struct bgx_err e_ = { 0 };                                  \
-		struct bgx_err *e = &e_;                                    \
-		if ((call) < 0)                                             \
-			fail_msg("%s: %s", #call, e_.msg);                  \
-	} while (0)
-
-static struct endpoint ep(const char *text)
-{
-	struct endpoint out;
-	struct bgx_err e = { 0 };
-
-	if (bgx_parse_endpoint(text, "test", &out, &e))
-		fail_msg("%s", e.msg);
-	return out;
-}
-
 static void add_backend(struct bgx_instance *w, __u32 color, const char *addr)
 {
-	struct bgx_backend_ref ref = { .service = "web", .color = color, .ep = ep(addr) };
+	struct bgx_backend_ref ref = { .service = "web", .color = color, .ep = lib_endpoint(addr) };
 	struct bgx_backend_result res;
 
-	OK(bgx_backend_add(w, &ref, 1, &res, e));
+	LIB_OK(bgx_backend_add(w, &ref, 1, &res, e));
 }
 
 static void set_share(__u32 green_bp)
@@ -78,8 +61,8 @@ static void set_share(__u32 green_bp)
 	struct bgx_instance *w = NULL;
 	struct bgx_share_result sr;
 
-	OK(bgx_open(pin_dir, BGX_WRITE, &w, e));
-	OK(bgx_share_set(w, "web", green_bp, &sr, e));
+	LIB_OK(bgx_open(pin_dir, BGX_WRITE, &w, e));
+	LIB_OK(bgx_share_set(w, "web", green_bp, &sr, e));
 	bgx_close(w);
 }
 
@@ -110,7 +93,7 @@ static int setup(void **state)
 		fprintf(stderr, "bgx_open: %s\n", e.msg);
 		return -1;
 	}
-	s.vip = ep("10.214.0.10:80");
+	s.vip = lib_endpoint("10.214.0.10:80");
 	if (bgx_service_add(w, &s, &e))
 		return -1;
 	add_backend(w, BGXDP_GREEN, "10.213.0.21:8080");       /* slots differ from a peer's */
@@ -137,7 +120,7 @@ static struct bgx_peer_flow peer_flow(int client, __u16 port, const char *backen
 	struct bgx_peer_flow f = { .value = { .color = (__u8)color, .state = FLOW_OPEN,
 					      .service_id = 9, .backend_slot = 77,
 					      .last_seen_ns = 12345 } };
-	struct endpoint b = ep(backend), vip = ep("10.214.0.10:80");
+	struct endpoint b = lib_endpoint(backend), vip = lib_endpoint("10.214.0.10:80");
 
 	set_ipv4(f.key.client, 192, 168, 7, (uint8_t)client);
 	memcpy(f.key.vip, vip.addr, BGXDP_ADDR_LEN);
@@ -166,7 +149,7 @@ static struct frame_spec frame_of(const struct bgx_peer_flow *f, uint8_t flags)
 static void client_packet_goes_to(const struct bgx_peer_flow *f, const char *want)
 {
 	struct frame_spec s = frame_of(f, TCP_ACK);
-	struct endpoint b = ep(want);
+	struct endpoint b = lib_endpoint(want);
 	uint8_t buf[FRAME_MAX], out[FRAME_MAX];
 	size_t len = build_frame(&s, buf), out_len;
 	uint32_t ret;
@@ -193,9 +176,9 @@ static void test_peer_flow_keeps_its_backend(void **state)
 
 	(void)state;
 	set_share(0);
-	OK(bgx_flow_upsert(in, &synced, 5 * SECOND, &res, e));
+	LIB_OK(bgx_flow_upsert(in, &synced, 5 * SECOND, &res, e));
 	assert_int_equal(res.outcome, BGX_FLOW_INSERTED);
-	OK(bgx_flow_get(in, &synced.key, &v, e));
+	LIB_OK(bgx_flow_get(in, &synced.key, &v, e));
 	assert_int_equal(v.service_id, res.service_id);
 	assert_int_equal(v.backend_slot, 1);            /* here: the 2nd blue slot, not 77 */
 	assert_int_equal(res.backend_slot, 1);
@@ -265,36 +248,36 @@ static void test_merging(void **state)
 	struct flow_value v, w;
 
 	(void)state;
-	OK(bgx_flow_upsert(in, &f, 100 * SECOND, &res, e));
+	LIB_OK(bgx_flow_upsert(in, &f, 100 * SECOND, &res, e));
 	assert_int_equal(res.outcome, BGX_FLOW_INSERTED);
-	OK(bgx_flow_upsert(in, &f, 0, &res, e));        /* fresher: refreshed */
+	LIB_OK(bgx_flow_upsert(in, &f, 0, &res, e));        /* fresher: refreshed */
 	assert_int_equal(res.outcome, BGX_FLOW_REFRESHED);
-	OK(bgx_flow_get(in, &f.key, &v, e));
-	OK(bgx_flow_upsert(in, &f, 500 * SECOND, &res, e));     /* older: left */
+	LIB_OK(bgx_flow_get(in, &f.key, &v, e));
+	LIB_OK(bgx_flow_upsert(in, &f, 500 * SECOND, &res, e));     /* older: left */
 	assert_int_equal(res.outcome, BGX_FLOW_UNCHANGED);
-	OK(bgx_flow_get(in, &f.key, &w, e));
+	LIB_OK(bgx_flow_get(in, &f.key, &w, e));
 	assert_int_equal(w.last_seen_ns, v.last_seen_ns);
 	/* closing stays closing */
-	OK(bgx_flow_close(in, &f, &res, e));
+	LIB_OK(bgx_flow_close(in, &f, &res, e));
 	assert_int_equal(res.outcome, BGX_FLOW_REFRESHED);
-	OK(bgx_flow_upsert(in, &f, 0, &res, e));
-	OK(bgx_flow_get(in, &f.key, &v, e));
+	LIB_OK(bgx_flow_upsert(in, &f, 0, &res, e));
+	LIB_OK(bgx_flow_get(in, &f.key, &v, e));
 	assert_int_equal(v.state, FLOW_CLOSING);
 	/* a close of another backend's flow leaves this one */
-	OK(bgx_flow_close(in, &elsewhere, &res, e));
+	LIB_OK(bgx_flow_close(in, &elsewhere, &res, e));
 	assert_int_equal(res.outcome, BGX_FLOW_OTHER_BACKEND);
-	OK(bgx_flow_get(in, &f.key, &w, e));
+	LIB_OK(bgx_flow_get(in, &f.key, &w, e));
 	assert_memory_equal(w.backend, f.value.backend, BGXDP_ADDR_LEN);
 	/* another backend's open flow replaces it (the caller settled it) */
-	OK(bgx_flow_upsert(in, &elsewhere, 0, &res, e));
+	LIB_OK(bgx_flow_upsert(in, &elsewhere, 0, &res, e));
 	assert_int_equal(res.outcome, BGX_FLOW_REPLACED);
-	OK(bgx_flow_get(in, &f.key, &w, e));
+	LIB_OK(bgx_flow_get(in, &f.key, &w, e));
 	assert_memory_equal(w.backend, elsewhere.value.backend, BGXDP_ADDR_LEN);
 	assert_int_equal(w.state, FLOW_OPEN);
 	/* a close of a flow never seen: there, closing */
-	OK(bgx_flow_close(in, &absent, &res, e));
+	LIB_OK(bgx_flow_close(in, &absent, &res, e));
 	assert_int_equal(res.outcome, BGX_FLOW_INSERTED);
-	OK(bgx_flow_get(in, &absent.key, &v, e));
+	LIB_OK(bgx_flow_get(in, &absent.key, &v, e));
 	assert_int_equal(v.state, FLOW_CLOSING);
 }
 
@@ -324,10 +307,10 @@ static void test_walk_seen(void **state)
 	struct counted c = { 0 };
 
 	(void)state;
-	OK(bgx_flow_upsert(in, &fresh, 0, &res, e));
-	OK(bgx_flow_upsert(in, &old, 100 * SECOND, &res, e));
-	OK(bgx_flow_close(in, &closing, &res, e));
-	OK(bgx_flow_for_each_seen(in, bgx_flow_clock() - 50 * SECOND, count_port, &c, e));
+	LIB_OK(bgx_flow_upsert(in, &fresh, 0, &res, e));
+	LIB_OK(bgx_flow_upsert(in, &old, 100 * SECOND, &res, e));
+	LIB_OK(bgx_flow_close(in, &closing, &res, e));
+	LIB_OK(bgx_flow_for_each_seen(in, bgx_flow_clock() - 50 * SECOND, count_port, &c, e));
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.port, 41001);
 }
@@ -340,10 +323,10 @@ static void test_flow_events_switch(void **state)
 
 	(void)state;
 	assert_int_equal(bgx_flow_events_get(in, NULL), 0);
-	OK(bgx_flow_events_set(pin_dir, true, &was, e));
+	LIB_OK(bgx_flow_events_set(pin_dir, true, &was, e));
 	assert_false(was);
 	assert_int_equal(bgx_flow_events_get(in, NULL), 1);
-	OK(bgx_flow_events_set(pin_dir, false, &was, e));
+	LIB_OK(bgx_flow_events_set(pin_dir, false, &was, e));
 	assert_true(was);
 	assert_int_equal(bgx_flow_events_get(in, NULL), 0);
 	fd = bgx_flow_events_fd(in, &e);
