@@ -117,24 +117,6 @@ static int render_metrics(FILE *out, void *context)
 	return r;
 }
 
-static void listen_address(const struct endpoint *ep, struct sockaddr_storage *address)
-{
-	memset(address, 0, sizeof(*address));
-	if (ep->family == BGXDP_FAMILY_IPV4) {
-		struct sockaddr_in *v4 = (struct sockaddr_in *)address;
-
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons(ep->port);
-		memcpy(&v4->sin_addr, ep->addr, 4);
-	} else {
-		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)address;
-
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons(ep->port);
-		memcpy(&v6->sin6_addr, ep->addr, 16);
-	}
-}
-
 static void record(struct agent *a, const char *what, const char *reason)
 {
 	struct journal_entry entry = { .actor = "agent", .what = what, .reason = reason };
@@ -266,7 +248,7 @@ static int serve(struct agent_run *run, const struct endpoint *listen, struct bg
 
 	if (sig_fd < 0)
 		return bgx_fail(e, sig_fd, "cannot take signals: %s", strerror(-sig_fd));
-	listen_address(listen, &address);
+	endpoint_to_sockaddr(listen, &address);
 	if ((r = start_components(run, e)))
 		goto out;
 	if ((r = http_server_start((struct sockaddr *)&address, &routes, &server))) {

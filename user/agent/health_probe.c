@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include "health_probe.h"
+#include "values.h"
 
 #ifndef BGXDP_VERSION
 #define BGXDP_VERSION "dev"
@@ -143,21 +144,10 @@ static void finish_connect_error(struct health_prober *p, struct health_probe *p
 static socklen_t to_sockaddr(const struct health_probe_request *req,
 			     struct sockaddr_storage *ss)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (req->family == BGXDP_FAMILY_IPV6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct endpoint ep = { .port = req->port, .family = req->family };
 
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(req->port);
-		memcpy(&sin6->sin6_addr, req->addr, 16);
-		return sizeof(*sin6);
-	}
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(req->port);
-	memcpy(&sin->sin_addr, req->addr, 4);
-	return sizeof(*sin);
+	memcpy(ep.addr, req->addr, sizeof(ep.addr));
+	return endpoint_to_sockaddr(&ep, ss);
 }
 
 static void start_tcp(struct health_prober *p, struct health_probe *probe,

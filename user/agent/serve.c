@@ -35,24 +35,6 @@ static void serve_ready(void *context)
 	fflush(stdout);
 }
 
-static void listen_address(const struct endpoint *ep, struct sockaddr_storage *address)
-{
-	memset(address, 0, sizeof(*address));
-	if (ep->family == BGXDP_FAMILY_IPV4) {
-		struct sockaddr_in *v4 = (struct sockaddr_in *)address;
-
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons(ep->port);
-		memcpy(&v4->sin_addr, ep->addr, 4);
-	} else {
-		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)address;
-
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons(ep->port);
-		memcpy(&v6->sin6_addr, ep->addr, 16);
-	}
-}
-
 int run_serve(const void *params, struct cli *cli)
 {
 	const struct serve_params *p = params;
@@ -69,7 +51,7 @@ int run_serve(const void *params, struct cli *cli)
 
 	format_endpoint(p->listen.addr, htons(p->listen.port), p->listen.family, listen,
 			sizeof(listen));
-	listen_address(&p->listen, &address);
+	endpoint_to_sockaddr(&p->listen, &address);
 	/* Fail now on a wrong pin dir rather than answer 503 forever. */
 	if ((err = cli_open(cli, BGX_READ, &in)))
 		return err;

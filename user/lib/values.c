@@ -327,3 +327,22 @@ bad:
 	return bgx_fail_usage(e, EINVAL, "%s '%s': not a duration (expected a number and a unit: ms, s, m or h, e.g. 250ms, 2s, 1.5m)",
 			      label, shown(s));
 }
+
+socklen_t endpoint_to_sockaddr(const struct endpoint *ep, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ep->family == BGXDP_FAMILY_IPV6) {
+		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons(ep->port);
+		memcpy(&v6->sin6_addr, ep->addr, 16);
+		return sizeof(*v6);
+	}
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+
+	v4->sin_family = AF_INET;
+	v4->sin_port = htons(ep->port);
+	memcpy(&v4->sin_addr, ep->addr, 4);
+	return sizeof(*v4);
+}

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include <sys/socket.h>
 #include "bgxdp.h"
 #include "bgx_err.h"
 
@@ -56,6 +57,8 @@ void format_endpoint(const __u8 *addr, __be16 port, __u8 family,
 void endpoint_to_vip_key(const struct endpoint *ep, __u8 proto,
 			 struct vip_key *key);
 void vip_key_to_endpoint(const struct vip_key *key, struct endpoint *ep);
+/* The socket address of an endpoint (to bind or connect); its length. */
+socklen_t endpoint_to_sockaddr(const struct endpoint *ep, struct sockaddr_storage *ss);
 /* "12.34" for 1234 basis points */
 void format_percent_bp(__u32 bp, char *buf, size_t len);
 
