@@ -12,6 +12,7 @@
 #include "agent_health.h"
 #include "agent_status.h"
 #include "state_file.h"
+#include "prometheus.h"
 
 /* ---- passive signals ------------------------------------------------------- */
 
@@ -97,18 +98,6 @@ void hc_passive_tick(struct health_component *hc, const struct bgx_snapshot *sna
 
 /* ---- /metrics ------------------------------------------------------------- */
 
-static void put_label(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', out);
-		if (*s == '\n')
-			fputs("\\n", out);
-		else
-			fputc(*s, out);
-	}
-}
-
 static void put_target(FILE *out, const char *name, const struct health_target_id *id)
 {
 	char ep[ENDPOINT_STRLEN];
@@ -116,9 +105,9 @@ static void put_target(FILE *out, const char *name, const struct health_target_i
 	format_endpoint(id->backend.addr, htons(id->backend.port), id->backend.family, ep,
 			sizeof(ep));
 	fprintf(out, "%s{service=\"", name);
-	put_label(out, id->service);
+	prometheus_label_value(out, id->service);
 	fprintf(out, "\",color=\"%s\",backend=\"", color_name(id->color));
-	put_label(out, ep);
+	prometheus_label_value(out, ep);
 	fputc('"', out);
 }
 

@@ -20,10 +20,9 @@ const char *pass_reason_name(enum pass_reason reason)
 	return (unsigned)reason < PASS_REASONS ? pass_reason_names[reason] : "unknown";
 }
 
-
 /* Label values are service names and addresses we validated, but escape
  * anyway: the exposition must stay parseable whatever is in the maps. */
-static void print_label_value(FILE *out, const char *value)
+void prometheus_label_value(FILE *out, const char *value)
 {
 	for (; *value; value++) {
 		switch (*value) {
@@ -46,7 +45,7 @@ static void print_service_color(FILE *out, const char *metric,
 				__u32 color)
 {
 	fprintf(out, "%s{service=\"", metric);
-	print_label_value(out, service->name);
+	prometheus_label_value(out, service->name);
 	fprintf(out, "\",color=\"%s\"}", color_name(color));
 }
 
@@ -112,12 +111,12 @@ static void print_direction_family(FILE *out, const struct bgx_snapshot *snap,
 			const struct color_counters *n = &service->colors[c].counters;
 
 			fprintf(out, "%s{service=\"", name);
-			print_label_value(out, service->name);
+			prometheus_label_value(out, service->name);
 			fprintf(out, "\",color=\"%s\",direction=\"to_backend\"} %llu\n",
 				color_name(c), (unsigned long long)
 				(bytes ? n->bytes_to_backend : n->packets_to_backend));
 			fprintf(out, "%s{service=\"", name);
-			print_label_value(out, service->name);
+			prometheus_label_value(out, service->name);
 			fprintf(out, "\",color=\"%s\",direction=\"to_client\"} %llu\n",
 				color_name(c), (unsigned long long)
 				(bytes ? n->bytes_to_client : n->packets_to_client));
@@ -150,9 +149,9 @@ static void print_backend_labels(FILE *out, const char *name,
 				 const struct bgx_backend_view *backend)
 {
 	fprintf(out, "%s{service=\"", name);
-	print_label_value(out, service->name);
+	prometheus_label_value(out, service->name);
 	fprintf(out, "\",color=\"%s\",backend=\"", color_name(backend->color));
-	print_label_value(out, backend->address);
+	prometheus_label_value(out, backend->address);
 	fputc('"', out);
 }
 
@@ -247,7 +246,7 @@ int prometheus_render(FILE *out, const struct bgx_snapshot *snap)
 		     "(fail open).");
 	for (__u32 s = 0; s < snap->n_services; s++) {
 		fputs("bgxdp_health_ignored{service=\"", out);
-		print_label_value(out, snap->services[s].name);
+		prometheus_label_value(out, snap->services[s].name);
 		fprintf(out, "\"} %d\n", snap->services[s].fails_open ? 1 : 0);
 	}
 	print_backend_family(out, snap, "bgxdp_backend_packets_total", "counter",
@@ -266,14 +265,14 @@ int prometheus_render(FILE *out, const struct bgx_snapshot *snap)
 		     "Traffic changes (set, weight, rollback) published for a service.");
 	for (__u32 s = 0; s < snap->n_services; s++) {
 		fputs("bgxdp_config_changes_total{service=\"", out);
-		print_label_value(out, snap->services[s].name);
+		prometheus_label_value(out, snap->services[s].name);
 		fprintf(out, "\"} %llu\n", (unsigned long long)snap->services[s].changes);
 	}
 	print_header(out, "bgxdp_last_change_timestamp_seconds", "gauge",
 		     "Unix time of the last traffic change of a service (0 = never).");
 	for (__u32 s = 0; s < snap->n_services; s++) {
 		fputs("bgxdp_last_change_timestamp_seconds{service=\"", out);
-		print_label_value(out, snap->services[s].name);
+		prometheus_label_value(out, snap->services[s].name);
 		fprintf(out, "\"} %.3f\n", snap->services[s].last_change_unix_ns / 1e9);
 	}
 	print_header(out, "bgxdp_passed_packets_total", "counter",
@@ -284,7 +283,7 @@ int prometheus_render(FILE *out, const struct bgx_snapshot *snap)
 	print_header(out, "bgxdp_build_info", "gauge",
 		     "Always 1; the version label says which bgxdp build is running.");
 	fputs("bgxdp_build_info{version=\"", out);
-	print_label_value(out, BGXDP_VERSION);
+	prometheus_label_value(out, BGXDP_VERSION);
 	fputs("\"} 1\n", out);
 
 	fflush(out);

@@ -12,6 +12,9 @@
 
 const char *pass_reason_name(enum pass_reason reason);
 
+/* A label value, escaped as the format wants (\\, \" and \n). */
+void prometheus_label_value(FILE *out, const char *value);
+
 /* Writes the whole exposition; returns 0 or -errno (write error). */
 int prometheus_render(FILE *out, const struct bgx_snapshot *snapshot);
 

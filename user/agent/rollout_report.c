@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "rollout_json.h"
+#include "prometheus.h"
 
 /* RFC 3339, UTC, milliseconds: "2024-05-01T12:00:00.250Z". */
 static void format_time(uint64_t ms, char *buf, size_t len)
@@ -55,23 +56,10 @@ json_t *rollout_decision_journal(const struct rollout_state *st, const struct ro
 
 /* ---- metrics ------------------------------------------------------------ */
 
-/* Label values in the exposition format: \\, \" and \n escaped. */
-static void put_label(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', out);
-		if (*s == '\n')
-			fputs("\\n", out);
-		else
-			fputc(*s, out);
-	}
-}
-
 static void put_service(FILE *out, const char *name, const struct rollout_state *st)
 {
 	fprintf(out, "%s{service=\"", name);
-	put_label(out, st->spec.service);
+	prometheus_label_value(out, st->spec.service);
 	fputc('"', out);
 }
 
@@ -116,7 +104,7 @@ static void write_values(FILE *out, const struct rollout_state *const *states, u
 				continue;
 			put_service(out, "bgxdp_analysis_value", states[i]);
 			fputs(",check=\"", out);
-			put_label(out, a->checks[c].name);
+			prometheus_label_value(out, a->checks[c].name);
 			fprintf(out, "\"} %.9g\n", a->checks[c].value);
 		}
 	}
