@@ -108,15 +108,16 @@ static int start_spec(struct cli *cli, const struct rollout_start_params *p, str
 	return rollout_spec_validate(s, 0, &cli->err);
 }
 
-/* The agent on the state dir takes the start; its answer is the command's. */
-static int ask_agent(struct cli *cli, json_t *body)
+int rollout_ask_agent(struct cli *cli, json_t *body)
 {
 	const char *dir;
 	char id[REQUEST_ID_LEN];
 	json_t *argv = json_array(), *reply;
 	int r;
 
-	for (int i = 0; argv && i < cli->argc; i++)
+	if (!argv)
+		return bgx_fail(&cli->err, ENOMEM, "out of memory");
+	for (int i = 0; i < cli->argc; i++)
 		json_array_append_new(argv, json_string(cli->argv[i]));
 	json_object_set_new(body, "argv", argv);
 	if ((r = cli_state_dir(cli, &dir)) || (r = request_submit(dir, body, id, &cli->err)))
@@ -173,7 +174,7 @@ static int launch(struct cli *cli, const struct rollout_spec *s, bool foreground
 	body = json_pack("{s:s, s:o}", "kind", "rollout.start", "spec", rj_spec(s));
 	if (!body)
 		return bgx_fail(&cli->err, ENOMEM, "out of memory");
-	r = ask_agent(cli, body);
+	r = rollout_ask_agent(cli, body);
 	json_decref(body);
 	if (r)
 		return r;

@@ -29,6 +29,11 @@ int run_rollout_abort(const void *params, struct cli *cli);
  * only service.  0 and name[], or -errno with cli->err. */
 int rollout_service(struct cli *cli, const char *given, char name[BGXDP_NAME_LEN]);
 
+/* Hand a request to the agent on the state dir (the command line goes
+ * with it, for the history) and wait until it is taken; the agent's answer
+ * is the command's: 0, or -errno with cli->err.  `body` stays the caller's. */
+int rollout_ask_agent(struct cli *cli, json_t *body);
+
 /* Drive the rollout of `spec` from this process (no agent runs): start it,
  * tick until it ends or SIGINT/SIGTERM, printing its decisions. */
 int rollout_foreground(struct cli *cli, const struct rollout_spec *spec);

@@ -19,7 +19,6 @@
 #include "rollout_opts.h"
 #include "state_dir.h"
 
-#define TAKE_MS 10000
 
 /* The component of this process, under the agent's lock. */
 struct offline {
@@ -72,26 +71,14 @@ static int verb_offline(struct cli *cli, const char *service, const char *comman
 
 static int verb_online(struct cli *cli, const char *service, const char *command)
 {
-	json_t *body = json_pack("{s:s, s:s*, s:s, s:[]}", "kind", "rollout.command",
-				 "service", service, "command", command, "argv"), *reply;
-	json_t *argv = json_object_get(body, "argv");
-	char id[REQUEST_ID_LEN];
-	const char *dir;
+	json_t *body = json_pack("{s:s, s:s*, s:s}", "kind", "rollout.command",
+				 "service", service, "command", command);
 	int r;
 
 	if (!body)
 		return bgx_fail(&cli->err, ENOMEM, "out of memory");
-	for (int i = 0; i < cli->argc; i++)
-		json_array_append_new(argv, json_string(cli->argv[i]));
-	r = cli_state_dir(cli, &dir) ?: request_submit(dir, body, id, &cli->err);
+	r = rollout_ask_agent(cli, body);
 	json_decref(body);
-	if (r)
-		return r;
-	cli_wake_agent(cli);
-	if ((r = request_wait(dir, id, TAKE_MS, &reply, &cli->err)))
-		return r;
-	r = request_reply_error(reply, &cli->err);
-	json_decref(reply);
 	return r;
 }
 
