@@ -15,7 +15,9 @@
 #   the config-word write alone: bpf_map_update_elem on the pinned
 #       svc_config, and the mmap store bgxdp itself publishes with
 #       (bench-flipmap, see bench/flipmap.c);
-#   `bgxdp status` wall time (it counts live flows: reads the whole table).
+#   `bgxdp status` wall time (it counts live flows: reads the whole table);
+#   the process floor: /bin/true timed the same way, what starting any
+#   dynamically linked program costs a script on this machine.
 # The flows are added with bpf_map_update_batch on the pinned `flows` map:
 # other clients of the same VIP, half blue, half green, all live.
 # shellcheck source=bench/lib.sh
@@ -67,6 +69,18 @@ cli_times() {
 	done | awk '{ printf "%.4f\n", ($2 - $1) * 1000 }'
 }
 
+# Wall time in ms of N runs of /bin/true, timed as cli_times times bgxdp:
+# what any process costs a script here (fork, exec, the dynamic loader).
+true_times() {
+	local n=$1 i t0 t1
+	for ((i = 0; i < n; i++)); do
+		t0=$EPOCHREALTIME
+		/bin/true
+		t1=$EPOCHREALTIME
+		echo "$t0 $t1"
+	done | awk '{ printf "%.4f\n", ($2 - $1) * 1000 }'
+}
+
 live_flows() {
 	BGXDP_PIN_DIR=$1 "$BGXDP" status --json |
 		sed -n 's/.*"flows":{"blue":\([0-9]*\),"green":\([0-9]*\)}.*/\1 \2/p' |
@@ -78,6 +92,7 @@ flips() {
 	local inst=$1
 	export BGXDP_PIN_DIR=$PIN/$inst
 	cli_times "$SETS" "set blue" set green >>"$B_TMP/set.$inst" || exit 1
+	true_times "$SETS" >>"$B_TMP/true.$inst"
 	timeout 60 "$FLIPMAP" update "$PIN/$inst" "$WORDS" >>"$B_TMP/update.$inst" ||
 		bfail "bench-flipmap update"
 	timeout 60 "$FLIPMAP" store "$PIN/$inst" "$WORDS" >>"$B_TMP/store.$inst" ||
@@ -125,5 +140,8 @@ for r in "${rows[@]}"; do
 	table_row "$label, 0 flows" "$unit" "$b_med" "$b_min" "$b_max" "$b_med" "$b_n"
 	table_row "$label, $k flows" "$unit" "$med" "$min" "$max" "$b_med" "$n"
 done
+cat "$B_TMP"/true.* >"$B_TMP/true"
+read -r med min max n <<<"$(stats <"$B_TMP/true")"
+table_row "process floor: \`/bin/true\` wall time, same loop" ms "$med" "$min" "$max" "$med" "$n"
 read -r med min max n <<<"$(stats <"$B_TMP/clock")"
 table_row "timer floor: two back-to-back clock reads" ns "$med" "$min" "$max" "$med" "$n"
