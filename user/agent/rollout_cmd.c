@@ -10,12 +10,10 @@
 #include <string.h>
 #include "cli_state.h"
 #include "commands.h"
-#include "requests.h"
 #include "rollout_cmd.h"
 #include "rollout_json.h"
 #include "rollout_opts.h"
 
-#define TAKE_MS 10000   /* a running agent takes a request within this */
 
 int rollout_service(struct cli *cli, const char *given, char name[BGXDP_NAME_LEN])
 {
@@ -106,28 +104,6 @@ static int start_spec(struct cli *cli, const struct rollout_start_params *p, str
 	    (r = spec_analysis(&p->a, s, &cli->err)))
 		return r;
 	return rollout_spec_validate(s, 0, &cli->err);
-}
-
-int rollout_ask_agent(struct cli *cli, json_t *body)
-{
-	const char *dir;
-	char id[REQUEST_ID_LEN];
-	json_t *argv = json_array(), *reply;
-	int r;
-
-	if (!argv)
-		return bgx_fail(&cli->err, ENOMEM, "out of memory");
-	for (int i = 0; i < cli->argc; i++)
-		json_array_append_new(argv, json_string(cli->argv[i]));
-	json_object_set_new(body, "argv", argv);
-	if ((r = cli_state_dir(cli, &dir)) || (r = request_submit(dir, body, id, &cli->err)))
-		return r;
-	cli_wake_agent(cli);
-	if ((r = request_wait(dir, id, TAKE_MS, &reply, &cli->err)))
-		return r;
-	r = request_reply_error(reply, &cli->err);
-	json_decref(reply);
-	return r;
 }
 
 static int no_agent(struct cli *cli, const char *what)

@@ -5,8 +5,9 @@
  * user/cli/cmd_rollout.c and cmd_traffic.c).
  *   rollout_cmd.c    start and set --verify: the spec from the options, the
  *                    request to the agent (or --foreground), --wait;
- *   rollout_verbs.c  the verbs (through the agent, or under its lock when
- *                    none runs) and --foreground's loop;
+ *   rollout_verbs.c  the request to the agent (rollout_ask_agent), the verbs
+ *                    (through it, or under its lock when none runs) and
+ *                    --foreground's loop;
  *   rollout_watch.c  status and --watch/--wait: the state file, rendered.
  */
 #ifndef BGXDP_ROLLOUT_CMD_H

@@ -19,6 +19,7 @@
 #include "rollout_opts.h"
 #include "state_dir.h"
 
+#define TAKE_MS 10000   /* a running agent takes a request within this */
 
 /* The component of this process, under the agent's lock. */
 struct offline {
@@ -66,6 +67,28 @@ static int verb_offline(struct cli *cli, const char *service, const char *comman
 	r = rollout_component_command(o.rc, service, command, cli->argc, cli->argv, &cli->err);
 	pthread_mutex_unlock(&o.rc->lock);
 	offline_end(&o);
+	return r;
+}
+
+int rollout_ask_agent(struct cli *cli, json_t *body)
+{
+	const char *dir;
+	char id[REQUEST_ID_LEN];
+	json_t *argv = json_array(), *reply;
+	int r;
+
+	if (!argv)
+		return bgx_fail(&cli->err, ENOMEM, "out of memory");
+	for (int i = 0; i < cli->argc; i++)
+		json_array_append_new(argv, json_string(cli->argv[i]));
+	json_object_set_new(body, "argv", argv);
+	if ((r = cli_state_dir(cli, &dir)) || (r = request_submit(dir, body, id, &cli->err)))
+		return r;
+	cli_wake_agent(cli);
+	if ((r = request_wait(dir, id, TAKE_MS, &reply, &cli->err)))
+		return r;
+	r = request_reply_error(reply, &cli->err);
+	json_decref(reply);
 	return r;
 }
 
