@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * libbgxdp.h - the control plane: the one public header of libbgxdp.a.
+ * libbgxdp.h - the control plane: the public header of libbgxdp.a's core,
+ * the instance and its map operations.
  *
- * Everything that touches bgxdp's pins and maps is here, and every front
- * end (the CLI, the agent), test and benchmark goes through it.  Each
+ * Everything that touches bgxdp's pins and maps is in libbgxdp.a, and every
+ * front end (the CLI, the agent), test and benchmark goes through it.  The
+ * parts built on this core keep headers of their own: the declarative
+ * config and export/apply (export.h), peers' flows (peer_flows.h), the
+ * history (journal.h) and the state dir (state_dir.h).  Each
  * operation carries its ordering rule inside (the VIP filter before the VIP,
  * a backend's slot before the ring that points at it, unpublish before
  * delete, a grace period before a ring buffer is rewritten) and ends with at
