@@ -146,14 +146,21 @@ void fleet_desired_clear(struct fleet_desired *d)
 
 char *fleet_status_encode(const struct fleet_host_status *s)
 {
-	return dump(json_pack("{s:s, s:s, s:I, s:s, s:I, s:s, s:s, s:{s:i, s:i}, s:I, s:I}",
+	return dump(json_pack("{s:s, s:s, s:I, s:s, s:I, s:s, s:s, s:{s:I, s:I}, s:I, s:I}",
 			      "host", s->host, "state", s->state,
 			      "applied_revision", (json_int_t)s->applied_revision,
 			      "digest", s->digest,
 			      "refused_revision", (json_int_t)s->refused_revision,
 			      "error", s->error, "version", s->version,
-			      "health", "backends", (int)s->backends, "up", (int)s->backends_up,
+			      "health", "backends", (json_int_t)s->backends,
+			      "up", (json_int_t)s->backends_up,
 			      "started", (json_int_t)s->started, "seen", (json_int_t)s->seen));
+}
+
+/* A count of backends: what a uint32_t holds (a peer's status is input). */
+static bool count_fits(int64_t n)
+{
+	return n >= 0 && n <= UINT32_MAX;
 }
 
 int fleet_status_decode(const void *buf, size_t len, struct fleet_host_status *s,
@@ -177,8 +184,9 @@ int fleet_status_decode(const void *buf, size_t len, struct fleet_host_status *s
 	    copy_string(o, "error", s->error, sizeof(s->error), false) ||
 	    copy_string(o, "version", s->version, sizeof(s->version), false) ||
 	    s->applied_revision < 0 || s->refused_revision < 0 || s->seen < 0 ||
-	    get_int(health, "backends") < 0 || get_int(health, "up") < 0)
-		r = bgx_fail(e, EINVAL, "fleet host status: a field is missing or of the wrong type");
+	    !count_fits(get_int(health, "backends")) || !count_fits(get_int(health, "up")))
+		r = bgx_fail(e, EINVAL, "fleet host status: a field is missing, of the wrong type "
+			     "or out of range");
 	else {
 		s->backends = (uint32_t)get_int(health, "backends");
 		s->backends_up = (uint32_t)get_int(health, "up");
