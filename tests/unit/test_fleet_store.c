@@ -110,6 +110,11 @@ static void test_status_round_trip(void **state)
 		"\"seen\":1,\"health\":{\"backends\":1,\"up\":1}}",
 		"{\"host\":\"x\",\"state\":\"applied\",\"applied_revision\":1,\"refused_revision\":0,"
 		"\"seen\":1,\"health\":{\"backends\":1}}",
+		/* found by the fuzzer: an empty host name, a count over 32 bits */
+		"{\"host\":\"\",\"state\":\"applied\",\"applied_revision\":1,\"refused_revision\":0,"
+		"\"seen\":1,\"health\":{\"backends\":1,\"up\":1}}",
+		"{\"host\":\"x\",\"state\":\"applied\",\"applied_revision\":1,\"refused_revision\":0,"
+		"\"seen\":1,\"health\":{\"backends\":88888888880,\"up\":0}}",
 	};
 	struct fleet_host_status s = {
 		.host = "lb2", .state = "refused", .applied_revision = 6, .digest = DIGEST,

@@ -183,7 +183,7 @@ int fleet_status_decode(const void *buf, size_t len, struct fleet_host_status *s
 	    copy_string(o, "digest", s->digest, sizeof(s->digest), false) ||
 	    copy_string(o, "error", s->error, sizeof(s->error), false) ||
 	    copy_string(o, "version", s->version, sizeof(s->version), false) ||
-	    s->applied_revision < 0 || s->refused_revision < 0 || s->seen < 0 ||
+	    !s->host[0] || !s->state[0] || s->applied_revision < 0 || s->refused_revision < 0 || s->seen < 0 ||
 	    !count_fits(get_int(health, "backends")) || !count_fits(get_int(health, "up")))
 		r = bgx_fail(e, EINVAL, "fleet host status: a field is missing, of the wrong type "
 			     "or out of range");
