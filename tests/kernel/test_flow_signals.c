@@ -23,29 +23,9 @@
 #include "bgxdp.skel.h"
 #include "helpers_frames.h"
 #include "helpers_dp.h"
+#include "helpers_fixture.h"
 #include "helpers_flow.h"
 
-static struct test_dp dp;
-static struct bgxdp *skel;
-static int xdp_fd, tc_fd;
-
-static int setup(void **state)
-{
-	(void)state;
-	test_dp_up(&dp);
-	skel = dp.skel;
-	xdp_fd = dp.xdp_fd;
-	tc_fd = dp.tc_fd;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_dp_down(&dp);
-	skel = NULL;
-	return 0;
-}
 
 /* Send a frame through a program; the output must be `want` (exact). */
 static void expect_output(int fd, const struct frame_spec *in,
@@ -325,10 +305,10 @@ static void test_userspace_flow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_passive_counters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_connect_histogram_buckets, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flow_events, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_userspace_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passive_counters, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_connect_histogram_buckets, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_flow_events, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_userspace_flow, dp_fixture_setup, dp_fixture_teardown),
 	};
 
 	if (geteuid() != 0) {

@@ -27,30 +27,10 @@
 #include "bgxdp.skel.h"
 #include "helpers_frames.h"
 #include "helpers_dp.h"
+#include "helpers_fixture.h"
 #include "helpers_flow.h"
 #include "helpers_lib.h"
 
-static struct test_dp dp;
-static struct bgxdp *skel;
-static int xdp_fd, tc_fd;
-
-static int setup(void **state)
-{
-	(void)state;
-	test_dp_up(&dp);
-	skel = dp.skel;
-	xdp_fd = dp.xdp_fd;
-	tc_fd = dp.tc_fd;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_dp_down(&dp);
-	skel = NULL;
-	return 0;
-}
 
 /* A SYN creates a half-open entry and nothing in `flows`; the entry holds
  * the pick and the time of the SYN. */
@@ -396,15 +376,15 @@ static void test_direct_syn_drops_halfopen(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_syn_only_halfopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ack_promotes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flip_between_syn_and_ack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_udp_promotion, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lost_entry_recovers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rst_fin_both_tables, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_halfopen_idle_timeouts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_established_idle_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_direct_syn_drops_halfopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_only_halfopen, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_ack_promotes, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_flip_between_syn_and_ack, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_udp_promotion, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_entry_recovers, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_rst_fin_both_tables, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_halfopen_idle_timeouts, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_established_idle_timeout, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_direct_syn_drops_halfopen, dp_fixture_setup, dp_fixture_teardown),
 	};
 
 	if (geteuid() != 0) {

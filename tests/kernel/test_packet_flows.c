@@ -29,30 +29,10 @@
 #include "libbgxdp.h"
 #include "helpers_frames.h"
 #include "helpers_dp.h"
+#include "helpers_fixture.h"
 #include "helpers_flow.h"
 #include "helpers_lib.h"
 
-static struct test_dp dp;
-static struct bgxdp *skel;
-static int xdp_fd, tc_fd;
-
-static int setup(void **state)
-{
-	(void)state;
-	test_dp_up(&dp);
-	skel = dp.skel;
-	xdp_fd = dp.xdp_fd;
-	tc_fd = dp.tc_fd;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_dp_down(&dp);
-	skel = NULL;
-	return 0;
-}
 
 static const int families[] = { 4, 6 };
 static const int protos[] = { IPPROTO_TCP, IPPROTO_UDP };
@@ -390,13 +370,13 @@ static void test_tc_reset_counted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_flow_affinity, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_udp_affinity, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_port_reuse_direct, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lost_flow_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tc_reply, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tc_reset_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flow_affinity, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_udp_affinity, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_counters, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_port_reuse_direct, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_flow_counted, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_tc_reply, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_tc_reset_counted, dp_fixture_setup, dp_fixture_teardown),
 	};
 
 	if (geteuid() != 0) {

@@ -30,30 +30,10 @@
 #include "libbgxdp.h"
 #include "helpers_frames.h"
 #include "helpers_dp.h"
+#include "helpers_fixture.h"
 #include "helpers_flow.h"
 #include "helpers_lib.h"
 
-static struct test_dp dp;
-static struct bgxdp *skel;
-static int xdp_fd, tc_fd;
-
-static int setup(void **state)
-{
-	(void)state;
-	test_dp_up(&dp);
-	skel = dp.skel;
-	xdp_fd = dp.xdp_fd;
-	tc_fd = dp.tc_fd;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_dp_down(&dp);
-	skel = NULL;
-	return 0;
-}
 
 /* XDP on `s` (cut to `cut` bytes if not 0): passed byte-identical and
  * counted under `reason`?  No cmocka assertion: the step hooks use it in
@@ -497,19 +477,19 @@ static void test_deleted_service_flows_stop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_rewrite_matrix, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ethernet_padding, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_udp_csum_zero, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_udp_csum_computes_zero, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fragments, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_everywhere, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_for_us, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vip_without_backend, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_color_fallback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_preview_vip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_backend, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_filter_false_positive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deleted_service_flows_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rewrite_matrix, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_ethernet_padding, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_udp_csum_zero, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_udp_csum_computes_zero, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_fragments, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_everywhere, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_not_for_us, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_vip_without_backend, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_color_fallback, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_preview_vip, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_backend, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_filter_false_positive, dp_fixture_setup, dp_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_deleted_service_flows_stop, dp_fixture_setup, dp_fixture_teardown),
 	};
 
 	if (geteuid() != 0) {

@@ -22,6 +22,7 @@
 #include "bgxdp.skel.h"
 #include "helpers_frames.h"
 #include "helpers_dp.h"
+#include "helpers_fixture.h"
 #include "helpers_flow.h"
 
 /* The flood: this many spoofed SYNs, or as many as fit in the time. */
@@ -29,29 +30,8 @@
 #define FLOOD_SECONDS   60
 #define ESTABLISHED     500
 
-static struct test_dp dp;
-static struct bgxdp *skel;
-static int xdp_fd, tc_fd;
 /* Each established flow's backend, as picked before the flip. */
 static struct backend picked[ESTABLISHED];
-
-static int setup(void **state)
-{
-	(void)state;
-	test_dp_up(&dp);
-	skel = dp.skel;
-	xdp_fd = dp.xdp_fd;
-	tc_fd = dp.tc_fd;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_dp_down(&dp);
-	skel = NULL;
-	return 0;
-}
 
 /* n bare SYNs to the IPv4 VIP from distinct spoofed sources (172.16.0.0/12
  * and every port), at most `seconds` long.  Returns how many were sent. */
@@ -164,7 +144,7 @@ static void test_flood_keeps_established(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_flood_keeps_established, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood_keeps_established, dp_fixture_setup, dp_fixture_teardown),
 	};
 
 	if (geteuid() != 0) {
