@@ -58,29 +58,7 @@ for ((i = 0; i < SPOOFED; i++)); do
 		bfail "neighbour entry for a spoofed source"
 done
 
-mkdir -p "$B_TMP/nginx"
-cat >"$B_TMP/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $B_TMP/nginx/nginx.pid;
-error_log $B_TMP/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $B_TMP/nginx/body;
-	proxy_temp_path $B_TMP/nginx/proxy;
-	fastcgi_temp_path $B_TMP/nginx/fastcgi;
-	uwsgi_temp_path $B_TMP/nginx/uwsgi;
-	scgi_temp_path $B_TMP/nginx/scgi;
-	keepalive_requests 1000000;
-	keepalive_timeout 600s;
-	server { listen 10.252.0.2:8080 backlog=4096; location / { return 200 "blue nginx\n"; } }
-	server { listen 10.252.0.3:8080 backlog=4096; location / { return 200 "green nginx\n"; } }
-}
-EOF
-ip netns exec "$NS_B" nginx -p "$B_TMP/nginx" -e "$B_TMP/nginx/error.log" \
-	-c "$B_TMP/nginx/nginx.conf" >"$B_TMP/nginx/stdout.log" 2>&1 &
-B_PIDS+=($!)
+nginx_start "$NS_B" "10.252.0.2:8080 blue nginx" "10.252.0.3:8080 green nginx"
 
 pin_add "$PIN"
 # 65536: room for every real connection wrk opens in a run (up to ~11k/s

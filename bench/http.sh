@@ -53,31 +53,7 @@ ip -n "$NS_B" route add default via 10.242.0.1
 ip netns exec "$NS_C" sysctl -qw net.ipv4.tcp_tw_reuse=1 \
 	net.ipv4.ip_local_port_range="10000 65000" >/dev/null
 
-# nginx, everything under the temp dir
-mkdir -p "$B_TMP/nginx"
-cat >"$B_TMP/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $B_TMP/nginx/nginx.pid;
-error_log $B_TMP/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $B_TMP/nginx/body;
-	proxy_temp_path $B_TMP/nginx/proxy;
-	fastcgi_temp_path $B_TMP/nginx/fastcgi;
-	uwsgi_temp_path $B_TMP/nginx/uwsgi;
-	scgi_temp_path $B_TMP/nginx/scgi;
-	keepalive_requests 1000000;
-	server {
-		listen 10.242.0.2:8080 backlog=4096;
-		location / { return 200 "ok\n"; }
-	}
-}
-EOF
-ip netns exec "$NS_B" nginx -p "$B_TMP/nginx" -e "$B_TMP/nginx/error.log" \
-	-c "$B_TMP/nginx/nginx.conf" >"$B_TMP/nginx/stdout.log" 2>&1 &
-B_PIDS+=($!)
+nginx_start "$NS_B" "10.242.0.2:8080 ok"
 
 pin_add "$PIN"
 bgx "$NS_LB" "$PIN/bgxdp" attach l0

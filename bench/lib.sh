@@ -100,6 +100,41 @@ nsx() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
 mac_of() { ip -n "$1" -br link show dev "$2" | awk '{print $3}'; }
 
 # bgx NS PINDIR ARGS...: bgxdp in NS with that instance, bounded in time.
+# nginx_start NS "ADDR:PORT BODY" ...: one nginx in namespace NS, everything
+# under the temp dir, one server per argument answering BODY to any GET;
+# keep-alive connections live as long as a run (the long-lived ones idle).
+nginx_start() {
+	local ns=$1 server
+	shift
+	mkdir -p "$B_TMP/nginx"
+	{
+		cat <<EOF
+worker_processes 1;
+daemon off;
+pid $B_TMP/nginx/nginx.pid;
+error_log $B_TMP/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $B_TMP/nginx/body;
+	proxy_temp_path $B_TMP/nginx/proxy;
+	fastcgi_temp_path $B_TMP/nginx/fastcgi;
+	uwsgi_temp_path $B_TMP/nginx/uwsgi;
+	scgi_temp_path $B_TMP/nginx/scgi;
+	keepalive_requests 1000000;
+	keepalive_timeout 600s;
+EOF
+		for server in "$@"; do
+			printf '\tserver { listen %s backlog=4096; location / { return 200 "%s\\n"; } }\n' \
+				"${server%% *}" "${server#* }"
+		done
+		echo "}"
+	} >"$B_TMP/nginx/nginx.conf"
+	ip netns exec "$ns" nginx -p "$B_TMP/nginx" -e "$B_TMP/nginx/error.log" \
+		-c "$B_TMP/nginx/nginx.conf" >"$B_TMP/nginx/stdout.log" 2>&1 &
+	B_PIDS+=($!)
+}
+
 bgx() {
 	local ns=$1 pin=$2; shift 2
 	timeout 30 nsenter --net="/run/netns/$ns" env BGXDP_PIN_DIR="$pin" "$BGXDP" "$@" \
