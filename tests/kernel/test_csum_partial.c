@@ -45,6 +45,7 @@
 #include "bgxdp.h"
 #include "bgxdp.skel.h"
 #include "helpers_frames.h"
+#include "helpers_netdev.h"
 #include "helpers_dp.h"
 #include "helpers_flow.h"
 
@@ -56,35 +57,12 @@ static struct test_dp dp;
 static int capture_fd = -1;
 static uint16_t next_port = 45000;
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "test_csum_partial: '%s' failed\n", cmd);
-		return -1;
-	}
-	return 0;
-}
-
-/* "aa:bb:..." of an interface, from the kernel (sysfs shows the namespace
- * it was mounted in, not ours). */
+/* "aa:bb:..." of an interface (test_read_mac). */
 static int read_mac(const char *dev, char *out, size_t len)
 {
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), r;
-	const unsigned char *m = (const unsigned char *)ifr.ifr_hwaddr.sa_data;
+	uint8_t m[6];
 
-	if (fd < 0)
-		return -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	r = ioctl(fd, SIOCGIFHWADDR, &ifr);
-	close(fd);
-	if (r)
+	if (test_read_mac(dev, m))
 		return -1;
 	snprintf(out, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 	return 0;
@@ -130,17 +108,17 @@ static int setup(void **state)
 	}
 	/* Backend: blue slot 0 of the test services (10.1.0.10, 2001:db8::10a);
 	 * client: 192.168.1.2 / 2001:db8::c1, behind cs_a, never answering. */
-	if (sh("ip link add " DEV_A " type veth peer name " DEV_B) ||
-	    sh("ip link set " DEV_A " up && ip link set " DEV_B " up") ||
-	    sh("ip addr add 10.1.0.10/24 dev " DEV_A) ||
-	    sh("ip -6 addr add 2001:db8::10a/128 dev " DEV_A " nodad") ||
-	    sh("ip route add 192.168.1.0/24 dev " DEV_A) ||
-	    sh("ip -6 route add 2001:db8::c1/128 dev " DEV_A))
+	if (test_sh("ip link add " DEV_A " type veth peer name " DEV_B) ||
+	    test_sh("ip link set " DEV_A " up && ip link set " DEV_B " up") ||
+	    test_sh("ip addr add 10.1.0.10/24 dev " DEV_A) ||
+	    test_sh("ip -6 addr add 2001:db8::10a/128 dev " DEV_A " nodad") ||
+	    test_sh("ip route add 192.168.1.0/24 dev " DEV_A) ||
+	    test_sh("ip -6 route add 2001:db8::c1/128 dev " DEV_A))
 		return -1;
 	if (read_mac(DEV_B, mac, sizeof(mac)))
 		return -1;
-	if (sh("ip neigh add 192.168.1.2 lladdr %s dev " DEV_A " nud permanent", mac) ||
-	    sh("ip -6 neigh add 2001:db8::c1 lladdr %s dev " DEV_A " nud permanent", mac))
+	if (test_sh("ip neigh add 192.168.1.2 lladdr %s dev " DEV_A " nud permanent", mac) ||
+	    test_sh("ip -6 neigh add 2001:db8::c1 lladdr %s dev " DEV_A " nud permanent", mac))
 		return -1;
 	test_dp_up(&dp);
 	if (attach_tc() || open_capture()) {
@@ -299,7 +277,7 @@ static void one_case(int family, int proto, bool offload)
 	size_t len, l3 = 14, l4 = family == 4 ? 34 : 54;
 	bool partial;
 
-	assert_int_equal(sh("ethtool -K " DEV_A " tx %s >/dev/null", offload ? "on" : "off"), 0);
+	assert_int_equal(test_sh("ethtool -K " DEV_A " tx %s >/dev/null", offload ? "on" : "off"), 0);
 	add_flow(family, proto, cport);
 	send_from_backend(family, proto, cport);
 	len = capture(family, cport, frame, &partial);

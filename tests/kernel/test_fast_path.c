@@ -33,6 +33,7 @@
 #include "bgxdp.h"
 #include "bgxdp.skel.h"
 #include "helpers_frames.h"
+#include "helpers_netdev.h"
 #include "helpers_dp.h"
 #include "helpers_lib.h"
 #include "libbgxdp.h"
@@ -51,38 +52,6 @@ static char pin_dir[64];
 static int xdp_fd;
 static unsigned int in_ifindex, out_ifindex;
 static uint8_t out_mac[6];
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "test_fast_path: '%s' failed\n", cmd);
-		return -1;
-	}
-	return 0;
-}
-
-/* From the kernel, not /sys: sysfs shows the namespace it was mounted in. */
-static int read_mac(const char *dev, uint8_t mac[6])
-{
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), r;
-
-	if (fd < 0)
-		return -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	r = ioctl(fd, SIOCGIFHWADDR, &ifr);
-	close(fd);
-	if (r)
-		return -1;
-	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	return 0;
-}
 
 /* The fast path through the library, as `bgxdp attach --fast-path` sets
  * it: on with fp_out as its device, or off. */
@@ -120,25 +89,25 @@ static int setup(void **state)
 		perror("test_fast_path: unshare(CLONE_NEWNET)");
 		return -1;
 	}
-	if (sh("ip link add " IN_DEV " type veth peer name " OUT_DEV) ||
-	    sh("ip link set " IN_DEV " up && ip link set " OUT_DEV " up") ||
-	    sh("ip addr add 192.168.1.1/24 dev " IN_DEV) ||
-	    sh("ip addr add 10.1.0.1/24 dev " OUT_DEV) ||
-	    sh("ip -6 addr add 2001:db8:ffff::1/64 dev " IN_DEV " nodad") ||
-	    sh("ip -6 route add 2001:db8::100/120 dev " OUT_DEV) ||
-	    sh("echo 1 > /proc/sys/net/ipv4/ip_forward") ||
-	    sh("echo 1 > /proc/sys/net/ipv6/conf/all/forwarding"))
+	if (test_sh("ip link add " IN_DEV " type veth peer name " OUT_DEV) ||
+	    test_sh("ip link set " IN_DEV " up && ip link set " OUT_DEV " up") ||
+	    test_sh("ip addr add 192.168.1.1/24 dev " IN_DEV) ||
+	    test_sh("ip addr add 10.1.0.1/24 dev " OUT_DEV) ||
+	    test_sh("ip -6 addr add 2001:db8:ffff::1/64 dev " IN_DEV " nodad") ||
+	    test_sh("ip -6 route add 2001:db8::100/120 dev " OUT_DEV) ||
+	    test_sh("echo 1 > /proc/sys/net/ipv4/ip_forward") ||
+	    test_sh("echo 1 > /proc/sys/net/ipv6/conf/all/forwarding"))
 		return -1;
 	for (int s = 0; s < TEST_BACKENDS; s++) {
-		if (sh("ip neigh add 10.1.0.%d lladdr " BACKEND_MAC_PREFIX "0%d dev "
+		if (test_sh("ip neigh add 10.1.0.%d lladdr " BACKEND_MAC_PREFIX "0%d dev "
 		       OUT_DEV " nud permanent", 10 + s, s) ||
-		    sh("ip -6 neigh add 2001:db8::%x lladdr " BACKEND_MAC_PREFIX "0%d dev "
+		    test_sh("ip -6 neigh add 2001:db8::%x lladdr " BACKEND_MAC_PREFIX "0%d dev "
 		       OUT_DEV " nud permanent", 0x10a + s, s))
 			return -1;
 	}
 	in_ifindex = if_nametoindex(IN_DEV);
 	out_ifindex = if_nametoindex(OUT_DEV);
-	if (!in_ifindex || !out_ifindex || read_mac(OUT_DEV, out_mac)) {
+	if (!in_ifindex || !out_ifindex || test_read_mac(OUT_DEV, out_mac)) {
 		fprintf(stderr, "test_fast_path: cannot read the veth pair back\n");
 		return -1;
 	}
@@ -308,9 +277,9 @@ static void test_next_hop_change_followed(void **state)
 	(void)state;
 	mac_generation = 1;
 	for (int s = 0; s < TEST_BACKENDS; s++) {
-		assert_int_equal(sh("ip neigh change 10.1.0.%d lladdr " BACKEND_MAC_PREFIX "1%d dev "
+		assert_int_equal(test_sh("ip neigh change 10.1.0.%d lladdr " BACKEND_MAC_PREFIX "1%d dev "
 				    OUT_DEV " nud permanent", 10 + s, s), 0);
-		assert_int_equal(sh("ip -6 neigh change 2001:db8::%x lladdr " BACKEND_MAC_PREFIX
+		assert_int_equal(test_sh("ip -6 neigh change 2001:db8::%x lladdr " BACKEND_MAC_PREFIX
 				    "1%d dev " OUT_DEV " nud permanent", 0x10a + s, s), 0);
 	}
 	usleep(AFTER_NEXT_HOP_TTL_US);
@@ -324,8 +293,8 @@ static void test_unresolved_neighbour_passes(void **state)
 {
 	(void)state;
 	for (int s = 0; s < TEST_BACKENDS; s++) {
-		assert_int_equal(sh("ip neigh del 10.1.0.%d dev " OUT_DEV, 10 + s), 0);
-		assert_int_equal(sh("ip -6 neigh del 2001:db8::%x dev " OUT_DEV, 0x10a + s), 0);
+		assert_int_equal(test_sh("ip neigh del 10.1.0.%d dev " OUT_DEV, 10 + s), 0);
+		assert_int_equal(test_sh("ip -6 neigh del 2001:db8::%x dev " OUT_DEV, 0x10a + s), 0);
 	}
 	usleep(AFTER_NEXT_HOP_TTL_US);
 	expect_passed_rewritten(4, 42007, 64);
