@@ -68,22 +68,11 @@ static int pin_instance(void)
 	static const char *const blue[] = { "10.213.0.11:8080", "10.213.0.12:8080" };
 	struct bgx_instance *w = NULL;
 	struct bgx_err e = { 0 };
-	struct bpf_map *map;
 
-	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/bgxfs-%d", getpid());
 	skel = bgxdp__open();
 	if (!skel || bpf_map__set_max_entries(skel->maps.flows, 4096) || bgxdp__load(skel) ||
-	    mkdir(pin_dir, 0700))
+	    lib_pin_maps(skel->obj, "bgxfs", pin_dir, sizeof(pin_dir)))
 		return -1;
-	bpf_object__for_each_map(map, skel->obj) {
-		char path[128];
-
-		if (bpf_map__name(map)[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
-		if (bpf_map__pin(map, path))
-			return -1;
-	}
 	s.vip = lib_endpoint("10.214.0.10:80");
 	if (bgx_open(pin_dir, BGX_WRITE, &w, &e) || bgx_service_add(w, &s, &e))
 		return -1;
@@ -145,9 +134,8 @@ static int teardown(void **state)
 	close(tx_fd);
 	unlink(key_path);
 	bgx_close(in);
-	bpf_object__unpin_maps(skel->obj, NULL);
+	lib_unpin_maps(skel->obj, pin_dir);
 	bgxdp__destroy(skel);
-	rmdir(pin_dir);
 	return 0;
 }
 

@@ -71,24 +71,13 @@ static int setup(void **state)
 {
 	struct bgx_service_spec s = { .name = "web", .proto = IPPROTO_TCP };
 	struct bgx_instance *w = NULL;
-	struct bpf_map *map;
 	struct bgx_err e = { 0 };
 
 	(void)state;
-	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/bgxpf-%d", getpid());
 	skel = bgxdp__open();
 	if (!skel || bpf_map__set_max_entries(skel->maps.flows, 4096) || bgxdp__load(skel) ||
-	    mkdir(pin_dir, 0700))
+	    lib_pin_maps(skel->obj, "bgxpf", pin_dir, sizeof(pin_dir)))
 		return -1;
-	bpf_object__for_each_map(map, skel->obj) {
-		char path[128];
-
-		if (bpf_map__name(map)[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
-		if (bpf_map__pin(map, path))
-			return -1;
-	}
 	if (bgx_open(pin_dir, BGX_WRITE, &w, &e)) {
 		fprintf(stderr, "bgx_open: %s\n", e.msg);
 		return -1;
@@ -108,9 +97,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	bgx_close(in);
-	bpf_object__unpin_maps(skel->obj, NULL);
+	lib_unpin_maps(skel->obj, pin_dir);
 	bgxdp__destroy(skel);
-	rmdir(pin_dir);
 	return 0;
 }
 
